@@ -1,0 +1,233 @@
+package wire
+
+import (
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Message is one decoded frame body. Each concrete type is one message type.
+type Message interface {
+	Type() Type
+	// check enforces the limits of §2.3 beyond what CBOR decoding does.
+	check() error
+}
+
+// AdmitInit opens admission: the joiner's CPace share (§3.2, message 1).
+type AdmitInit struct {
+	Share []byte `cbor:"1,keyasint"`
+}
+
+// AdmitReply is the host's CPace share and its confirmation tag (§3.2, message 2).
+type AdmitReply struct {
+	Share []byte `cbor:"1,keyasint"`
+	Tag   []byte `cbor:"2,keyasint"`
+}
+
+// AdmitConfirm is the joiner's confirmation tag (§3.2, message 3).
+type AdmitConfirm struct {
+	Tag []byte `cbor:"1,keyasint"`
+}
+
+// Refused ends an attempt to join (§3.4). RetryAfter is in seconds, used with RefuseBusy.
+type Refused struct {
+	Code       RefuseCode `cbor:"1,keyasint"`
+	RetryAfter uint32     `cbor:"2,keyasint,omitempty"`
+}
+
+// Hello names the member once admission has succeeded (§3.3).
+type Hello struct {
+	Name string `cbor:"1,keyasint"`
+}
+
+// Member is one entry of the roster (§4.2). Since is Unix milliseconds.
+type Member struct {
+	Name  string `cbor:"1,keyasint"`
+	Since int64  `cbor:"2,keyasint"`
+	Host  bool   `cbor:"3,keyasint,omitempty"`
+}
+
+// Welcome admits a named member and shows who is there, itself included (§3.3).
+type Welcome struct {
+	Name    string   `cbor:"1,keyasint"`
+	Session string   `cbor:"2,keyasint"`
+	Members []Member `cbor:"3,keyasint"`
+}
+
+// Say is a chat line from a member to the host (§4.1).
+type Say struct {
+	Text   string `cbor:"1,keyasint"`
+	Action bool   `cbor:"2,keyasint,omitempty"`
+}
+
+// ChatMessage is a chat line relayed by the host to everyone (§4.1). Time is Unix milliseconds.
+type ChatMessage struct {
+	From   string `cbor:"1,keyasint"`
+	Text   string `cbor:"2,keyasint"`
+	Action bool   `cbor:"3,keyasint,omitempty"`
+	Time   int64  `cbor:"4,keyasint"`
+}
+
+// Joined announces a new member (§4.2).
+type Joined struct {
+	Member Member `cbor:"1,keyasint"`
+}
+
+// Left announces that a member is gone (§4.3).
+type Left struct {
+	Name   string      `cbor:"1,keyasint"`
+	Reason LeaveReason `cbor:"2,keyasint"`
+}
+
+// Notice is a line from the host to one member, such as a rate-limit warning (§4.3).
+type Notice struct {
+	Text string `cbor:"1,keyasint"`
+}
+
+// End tells a member its part in the session is over (§4.3).
+type End struct {
+	Reason EndReason `cbor:"1,keyasint"`
+}
+
+// Bye is a member leaving on purpose (§4.3).
+type Bye struct{}
+
+func (*AdmitInit) Type() Type    { return TypeAdmitInit }
+func (*AdmitReply) Type() Type   { return TypeAdmitReply }
+func (*AdmitConfirm) Type() Type { return TypeAdmitConfirm }
+func (*Refused) Type() Type      { return TypeRefused }
+func (*Hello) Type() Type        { return TypeHello }
+func (*Welcome) Type() Type      { return TypeWelcome }
+func (*Say) Type() Type          { return TypeSay }
+func (*ChatMessage) Type() Type  { return TypeMessage }
+func (*Joined) Type() Type       { return TypeJoined }
+func (*Left) Type() Type         { return TypeLeft }
+func (*Notice) Type() Type       { return TypeNotice }
+func (*End) Type() Type          { return TypeEnd }
+func (*Bye) Type() Type          { return TypeBye }
+
+// newMessage returns an empty message of type t, or nil for an unknown type.
+func newMessage(t Type) Message {
+	switch t {
+	case TypeAdmitInit:
+		return new(AdmitInit)
+	case TypeAdmitReply:
+		return new(AdmitReply)
+	case TypeAdmitConfirm:
+		return new(AdmitConfirm)
+	case TypeRefused:
+		return new(Refused)
+	case TypeHello:
+		return new(Hello)
+	case TypeWelcome:
+		return new(Welcome)
+	case TypeSay:
+		return new(Say)
+	case TypeMessage:
+		return new(ChatMessage)
+	case TypeJoined:
+		return new(Joined)
+	case TypeLeft:
+		return new(Left)
+	case TypeNotice:
+		return new(Notice)
+	case TypeEnd:
+		return new(End)
+	case TypeBye:
+		return new(Bye)
+	}
+	return nil
+}
+
+// ErrInvalid is returned by the decoders when a message breaks a limit of §2.3.
+var ErrInvalid = errors.New("wire: invalid message")
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+}
+
+func checkString(field, s string, max int) error {
+	if len(s) > max {
+		return invalid("%s longer than %d bytes", field, max)
+	}
+	if !utf8.ValidString(s) {
+		return invalid("%s is not UTF-8", field)
+	}
+	return nil
+}
+
+func checkBytes(field string, b []byte, size int) error {
+	if len(b) != size {
+		return invalid("%s is %d bytes, want %d", field, len(b), size)
+	}
+	return nil
+}
+
+func (m *AdmitInit) check() error { return checkBytes("share", m.Share, ShareSize) }
+
+func (m *AdmitReply) check() error {
+	if err := checkBytes("share", m.Share, ShareSize); err != nil {
+		return err
+	}
+	return checkBytes("tag", m.Tag, TagSize)
+}
+
+func (m *AdmitConfirm) check() error { return checkBytes("tag", m.Tag, TagSize) }
+
+func (m *Refused) check() error {
+	if m.Code < RefuseDenied || m.Code > RefuseFull {
+		return invalid("unknown refusal code %d", m.Code)
+	}
+	return nil
+}
+
+func (m *Hello) check() error { return checkString("name", m.Name, MaxNameBytes) }
+
+func (m *Member) check() error { return checkString("name", m.Name, MaxNameBytes) }
+
+func (m *Welcome) check() error {
+	if err := checkString("name", m.Name, MaxNameBytes); err != nil {
+		return err
+	}
+	if err := checkString("session", m.Session, MaxReasonBytes); err != nil {
+		return err
+	}
+	if len(m.Members) > MaxMembers {
+		return invalid("roster of %d members", len(m.Members))
+	}
+	for i := range m.Members {
+		if err := m.Members[i].check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *Say) check() error { return checkString("text", m.Text, MaxText) }
+
+func (m *ChatMessage) check() error {
+	if err := checkString("from", m.From, MaxNameBytes); err != nil {
+		return err
+	}
+	return checkString("text", m.Text, MaxText)
+}
+
+func (m *Joined) check() error { return m.Member.check() }
+
+func (m *Left) check() error {
+	if m.Reason < LeaveQuit || m.Reason > LeaveTooSlow {
+		return invalid("unknown leave reason %d", m.Reason)
+	}
+	return checkString("name", m.Name, MaxNameBytes)
+}
+
+func (m *Notice) check() error { return checkString("text", m.Text, MaxReasonBytes) }
+
+func (m *End) check() error {
+	if m.Reason < EndHost || m.Reason > EndKicked {
+		return invalid("unknown end reason %d", m.Reason)
+	}
+	return nil
+}
+
+func (m *Bye) check() error { return nil }

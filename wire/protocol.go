@@ -1,0 +1,87 @@
+package wire
+
+// Protocol constants. Each names the section of docs/protocol.md that defines it.
+
+// Version is the protocol version carried in every frame header (§2).
+const Version = 1
+
+// HeaderSize is the length prefix plus the version and type bytes (§2).
+const HeaderSize = 6
+
+const (
+	// MaxHandshakeFrame caps frames before admission completes (§3): the
+	// largest admission message is a share plus a tag, far below this.
+	MaxHandshakeFrame = 512
+	// MaxFrame caps frames after admission (§4).
+	MaxFrame = 64 << 10
+	// MaxText caps the UTF-8 bytes of one chat message (§4.1).
+	MaxText = 4096
+	// MaxNameBytes caps a name's encoding; sanitize checks the 32-character
+	// rule, this only bounds what a decoder accepts (§4.2).
+	MaxNameBytes = 128
+	// MaxMembers bounds the roster a Welcome may carry (§4.2).
+	MaxMembers = 4096
+	// MaxReasonBytes caps notice and end texts (§4.3).
+	MaxReasonBytes = 1024
+)
+
+// Sizes fixed by the admission PAKE (§3.2).
+const (
+	ShareSize = 32
+	TagSize   = 64
+)
+
+// Type identifies the message a frame carries (§2.1).
+type Type uint8
+
+// Admission messages (§3).
+const (
+	TypeAdmitInit    Type = 1
+	TypeAdmitReply   Type = 2
+	TypeAdmitConfirm Type = 3
+	TypeRefused      Type = 4
+	TypeHello        Type = 5
+	TypeWelcome      Type = 6
+)
+
+// Session messages (§4).
+const (
+	TypeSay     Type = 16
+	TypeMessage Type = 17
+	TypeJoined  Type = 18
+	TypeLeft    Type = 19
+	TypeNotice  Type = 20
+	TypeEnd     Type = 21
+	TypeBye     Type = 22
+)
+
+// RefuseCode says why the host refused a joiner. It stays coarse on purpose:
+// the remote learns little, the host's operator sees the details (§3.4).
+type RefuseCode uint8
+
+const (
+	RefuseDenied    RefuseCode = 1 // admission failed: wrong passphrase or a man in the middle
+	RefuseLocked    RefuseCode = 2 // the host locked the session
+	RefuseBusy      RefuseCode = 3 // too many failed guesses; RetryAfter says when to come back
+	RefuseNameTaken RefuseCode = 4 // another member has that name
+	RefuseBadName   RefuseCode = 5 // the name breaks the naming rules
+	RefuseFull      RefuseCode = 6 // the host admits no more members
+)
+
+// LeaveReason says why a member left the room (§4.3).
+type LeaveReason uint8
+
+const (
+	LeaveQuit    LeaveReason = 1 // the member said goodbye
+	LeaveKicked  LeaveReason = 2 // the host removed the member
+	LeaveLost    LeaveReason = 3 // the connection broke
+	LeaveTooSlow LeaveReason = 4 // the member could not keep up and was dropped
+)
+
+// EndReason says why the session ended for a member (§4.3).
+type EndReason uint8
+
+const (
+	EndHost   EndReason = 1 // the host ended the session
+	EndKicked EndReason = 2 // the host removed this member
+)
