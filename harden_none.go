@@ -1,0 +1,6 @@
+//go:build !unix
+
+package main
+
+// harden has nothing to set on this platform.
+func harden() {}

@@ -1,0 +1,200 @@
+package host
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"time"
+
+	"github.com/ssc-chat/ssc/keys"
+	"github.com/ssc-chat/ssc/sanitize"
+	"github.com/ssc-chat/ssc/wire"
+)
+
+// errRefused marks an attempt the host turned away after saying so.
+var errRefused = errors.New("host: refused")
+
+// serveRemote admits a joiner from the network and then serves it as a
+// member until it leaves. It owns conn.
+func (s *Session) serveRemote(raw net.Conn) {
+	stop := context.AfterFunc(s.ctx, func() { raw.Close() })
+	defer stop()
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			<-s.pending
+		}
+	}
+	defer release()
+
+	raw.SetDeadline(s.cfg.Now().Add(AdmissionTimeout))
+	conn := tls.Server(raw, s.tlsConfig)
+	r := wire.NewReader(conn, wire.MaxHandshakeFrame)
+	if err := s.admit(conn, r); err != nil {
+		conn.Close()
+		return
+	}
+	m, err := s.hello(conn, r, raw.RemoteAddr().String(), false)
+	if err != nil {
+		conn.Close()
+		return
+	}
+	release()
+	s.serveMember(m, r)
+}
+
+// admit runs the admission handshake of docs/protocol.md §3.2 as the
+// responder: TLS, then CPace bound to this very TLS connection, then key
+// confirmation both ways. Nothing else is read or sent before it succeeds.
+func (s *Session) admit(conn *tls.Conn, r *wire.Reader) error {
+	if err := conn.HandshakeContext(s.ctx); err != nil {
+		return fmt.Errorf("tls handshake: %w", err)
+	}
+	init, err := next[*wire.AdmitInit](r)
+	if err != nil {
+		return err
+	}
+	if s.isLocked() {
+		return refuse(conn, &wire.Refused{Code: wire.RefuseLocked})
+	}
+	now := s.cfg.Now()
+	wait, stopped := s.guard.take(now)
+	if stopped {
+		return refuse(conn, &wire.Refused{Code: wire.RefuseLocked})
+	}
+	if wait > 0 {
+		secs := uint32(min(math.Ceil(wait.Seconds()), math.MaxUint32))
+		return refuse(conn, &wire.Refused{Code: wire.RefuseBusy, RetryAfter: secs})
+	}
+	// The guess is counted from here on; only a verified confirmation gives it back.
+	ok := false
+	defer func() {
+		failures := s.guard.settle(s.cfg.Now(), ok)
+		if !ok {
+			s.tellOperatorFailure(conn.RemoteAddr(), failures)
+		}
+	}()
+
+	if ok, err = s.pake(conn, r, init); err != nil {
+		refuse(conn, &wire.Refused{Code: wire.RefuseDenied})
+		return err
+	}
+	return nil
+}
+
+// pake runs CPace and key confirmation once the guess is counted. It
+// reports whether the joiner proved knowledge of the passphrase.
+func (s *Session) pake(conn *tls.Conn, r *wire.Reader, init *wire.AdmitInit) (bool, error) {
+	sid, err := keys.ExporterSID(conn.ConnectionState())
+	if err != nil {
+		return false, err
+	}
+	s.secretMu.Lock()
+	prs := append([]byte(nil), s.passphrase...)
+	s.secretMu.Unlock()
+	cp, err := keys.NewCPace(keys.Responder, prs, s.ci, sid, nil, rand.Reader)
+	keys.Wipe(prs)
+	if err != nil {
+		return false, err
+	}
+	defer cp.Wipe()
+	if err := cp.Finish(init.Share, nil); err != nil {
+		return false, err
+	}
+	if err := wire.Write(conn, &wire.AdmitReply{Share: cp.Share(), Tag: cp.Tag()}); err != nil {
+		return false, err
+	}
+	confirm, err := next[*wire.AdmitConfirm](r)
+	if err != nil {
+		return false, err
+	}
+	if err := cp.VerifyTag(confirm.Tag); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// hello names an admitted connection and seats it in the room (§3.3).
+func (s *Session) hello(conn net.Conn, r *wire.Reader, from string, local bool) (*member, error) {
+	h, err := next[*wire.Hello](r)
+	if err != nil {
+		return nil, err
+	}
+	name, err := sanitize.Name(h.Name)
+	if err != nil {
+		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseBadName})
+	}
+	m := newMember(conn, name, s.cfg.Now(), local)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.ended:
+		return nil, ErrEnded
+	case s.members[m.key] != nil:
+		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseNameTaken})
+	case len(s.members) >= s.cfg.MaxMembers:
+		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseFull})
+	}
+	// Joined goes out before the member is seated, so it is not told of itself.
+	s.broadcastLocked(mustFrame(&wire.Joined{Member: m.wire()}))
+	s.members[m.key] = m
+	if local {
+		s.local = m
+	} else {
+		s.tellOperatorLocked(fmt.Sprintf("%s joined from %s", name, from))
+	}
+	welcome := &wire.Welcome{Name: name, Session: s.cfg.SessionName, Members: s.rosterLocked()}
+	m.enqueue(mustFrame(welcome))
+	conn.SetDeadline(time.Time{})
+	r.SetLimit(wire.MaxFrame)
+	s.writers.Add(1)
+	s.wg.Go(func() {
+		defer s.writers.Done()
+		m.writeLoop()
+	})
+	return m, nil
+}
+
+// refuse tells a joiner no, in the one coarse word §3.4 allows, and returns
+// errRefused. The write is best effort: the joiner may be gone already.
+func refuse(conn net.Conn, m *wire.Refused) error {
+	wire.Write(conn, m)
+	return errRefused
+}
+
+// next reads one frame and insists on its type, as each handshake step expects exactly one.
+func next[T wire.Message](r *wire.Reader) (T, error) {
+	var zero T
+	msg, err := r.Next()
+	if err != nil {
+		return zero, err
+	}
+	m, ok := msg.(T)
+	if !ok {
+		return zero, fmt.Errorf("host: got message type %d, want %T", msg.Type(), zero)
+	}
+	return m, nil
+}
+
+func (s *Session) isLocked() bool {
+	s.secretMu.Lock()
+	defer s.secretMu.Unlock()
+	return s.locked
+}
+
+// tellOperatorFailure warns the operator of a failed admission; once the
+// budget is spent it says how to resume.
+func (s *Session) tellOperatorFailure(addr net.Addr, failures int) {
+	text := fmt.Sprintf("failed admission from %s: wrong passphrase, or someone between them and you (%d failed so far)", addr, failures)
+	if failures >= MaxGuesses {
+		text = fmt.Sprintf("%d failed admissions: nobody is admitted any more until you rotate the passphrase with /passphrase new", failures)
+	} else if failures > FreeGuesses {
+		text += "; joiners now wait between attempts"
+	}
+	s.tellOperator(text)
+}

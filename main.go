@@ -1,0 +1,156 @@
+// Command ssc is private, ephemeral group chat in one binary: ssc start
+// hosts a session, ssc join joins one. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/ssc-chat/ssc/wire"
+)
+
+// Exit codes, documented in README.md.
+const (
+	exitOK      = 0 // the session ended normally: you left, or the host ended it
+	exitError   = 1 // anything not listed below
+	exitUsage   = 2 // the command line is wrong
+	exitAdmit   = 3 // admission failed: wrong passphrase, or the host is not the one the link pins
+	exitNetwork = 4 // the host could not be reached, or the connection was lost
+	exitRefused = 5 // the host refused or removed you: locked, busy, full, name taken, kicked
+)
+
+// version is set at build time with -ldflags "-X main.version=..."; without
+// it, the module version from the build info is used.
+var version = ""
+
+func main() {
+	harden()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is main without the process: it returns the exit code, so every
+// deferred wipe has run by the time main exits.
+func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.Writer) int {
+	if err := refuseSecretFlags(args); err != nil {
+		return report(stderr, err)
+	}
+	app := newApp(stdin, stdout, stderr)
+	return report(stderr, app.RunContext(ctx, args))
+}
+
+func newApp(stdin *os.File, stdout, stderr io.Writer) *cli.App {
+	io := &stdio{in: stdin, out: stdout, err: stderr}
+	if f, ok := stdout.(*os.File); ok {
+		io.outFile = f
+	}
+	return &cli.App{
+		Name:  "ssc",
+		Usage: "private, ephemeral group chat: no account, no server, nothing written to disk",
+		Description: "One person runs 'ssc start' and becomes the host; the others run 'ssc join LINK'.\n" +
+			"Admission is by the session passphrase, which never leaves anyone's machine (CPace over TLS 1.3).\n" +
+			"Everything lives in memory and is gone when the host ends the session.",
+		Version:         buildVersion(),
+		HideHelpCommand: true,
+		Reader:          stdin,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		OnUsageError:    usageError,
+		ExitErrHandler:  func(*cli.Context, error) {}, // run reports errors itself
+		Commands: []*cli.Command{
+			startCommand(io),
+			joinCommand(io),
+			{
+				Name:  "version",
+				Usage: "print the version of ssc and of its protocol",
+				Action: func(c *cli.Context) error {
+					fmt.Fprintf(io.out, "ssc %s (protocol %d)\n", buildVersion(), wire.Version)
+					return nil
+				},
+			},
+		},
+	}
+}
+
+type stdio struct {
+	in      *os.File
+	out     io.Writer
+	outFile *os.File // out, when it is a file (the console needs one)
+	err     io.Writer
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// userError is an error with the words a person needs: what went wrong,
+// what to do next, and the exit code that tells scripts which case it was.
+type userError struct {
+	code int
+	msg  string
+	hint string
+	err  error
+}
+
+func (e *userError) Error() string { return e.msg }
+func (e *userError) Unwrap() error { return e.err }
+
+func usageError(c *cli.Context, err error, _ bool) error {
+	return &userError{code: exitUsage, msg: err.Error(), hint: "run 'ssc --help' or 'ssc COMMAND --help'"}
+}
+
+// report prints err in ssc's two-line form and returns the exit code.
+func report(stderr io.Writer, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ue *userError
+	if !errors.As(err, &ue) {
+		ue = &userError{code: exitError, msg: err.Error()}
+		var ec cli.ExitCoder
+		if errors.As(err, &ec) && ec.ExitCode() == exitUsage {
+			ue.code = exitUsage
+		}
+	}
+	fmt.Fprintf(stderr, "ssc: error: %s\n", ue.msg)
+	if ue.hint != "" {
+		fmt.Fprintf(stderr, "ssc: hint: %s\n", ue.hint)
+	}
+	return ue.code
+}
+
+// refuseSecretFlags stops a passphrase given on the command line before
+// anything else runs: argv is visible to every user of the machine.
+func refuseSecretFlags(args []string) error {
+	for _, a := range args[1:] {
+		if a == "--" {
+			break
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "passphrase" {
+			return &userError{
+				code: exitUsage,
+				msg:  "there is no --passphrase flag: a passphrase on the command line is visible to every user of this machine",
+				hint: "put it in a file and use --passphrase-file FILE, or set SSC_PASSPHRASE, or let ssc ask for it",
+			}
+		}
+	}
+	return nil
+}

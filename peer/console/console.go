@@ -1,0 +1,190 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/ssc-chat/ssc/peer"
+)
+
+// Options are the choices main makes for the console.
+type Options struct {
+	Color bool // false when NO_COLOR is set or stdout is not a terminal (main decides)
+}
+
+// stopReadTimeout bounds the wait for the line reader once the session has
+// ended and its read has been interrupted.
+const stopReadTimeout = time.Second
+
+// Run drives c from the terminal until the session ends or the user leaves
+// (/quit, Ctrl-D on an empty line, Ctrl-C, or ctx cancelled). It puts the
+// terminal in raw mode and always restores it. Once the session is over it
+// returns the final event (KindEnd), whose Reason lets main choose the exit
+// code, and a nil error. An error means the console could not start; c is
+// then left as it was.
+func Run(ctx context.Context, c *peer.Client, in *os.File, out *os.File, opts Options) (peer.Event, error) {
+	fd, err := fdOf(in)
+	if err != nil {
+		return peer.Event{}, fmt.Errorf("console: %w", err)
+	}
+	saved, err := term.MakeRaw(fd)
+	if err != nil {
+		return peer.Event{}, fmt.Errorf("console: raw mode: %w", err)
+	}
+	defer term.Restore(fd, saved)
+
+	r := renderer{color: opts.Color, self: c.Name(), host: c.IsHost()}
+	s := &screen{
+		c: c,
+		r: r,
+		t: term.NewTerminal(struct {
+			io.Reader
+			io.Writer
+		}{in, out}, r.prompt()),
+	}
+	s.t.AutoCompleteCallback = s.complete
+	s.resize(fd)
+
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	winch := make(chan os.Signal, 1)
+	if len(resizeSignals) > 0 {
+		signal.Notify(winch, resizeSignals...)
+	}
+	wg.Go(func() {
+		for {
+			select {
+			case <-winch:
+				s.resize(fd)
+			case <-ctx.Done():
+				c.Leave()
+				return
+			case <-stop:
+				return
+			}
+		}
+	})
+
+	// The reader is not in wg: see below for when Run cannot wait for it.
+	reading := make(chan struct{})
+	go func() {
+		defer close(reading)
+		s.readLines()
+	}()
+
+	var end peer.Event
+	for ev := range c.Events() {
+		if ev.Kind == peer.KindEnd {
+			end = ev
+		}
+		s.show(r.event(ev))
+	}
+	signal.Stop(winch)
+	close(stop)
+	wg.Wait()
+
+	// When the session ends first (the host ended it, the connection broke)
+	// the reader is still blocked reading in. A file the runtime polls,
+	// such as a pty opened by path, takes a deadline that wakes it. The
+	// usual os.Stdin is in blocking mode and does not: Run then returns
+	// without the reader, which is safe because main exits right after Run
+	// returns, and until then the reader can only echo keystrokes or hand a
+	// line to a client that has left (Do returns peer.ErrClosed).
+	if in.SetReadDeadline(time.Now()) == nil {
+		select {
+		case <-reading:
+		case <-time.After(stopReadTimeout):
+		}
+		in.SetReadDeadline(time.Time{})
+	}
+	// The Terminal redraws the prompt after every line it prints; erase the
+	// last one so the shell's prompt starts on a clean line.
+	io.WriteString(out, "\r\x1b[J")
+	return end, nil
+}
+
+// fdOf returns f's descriptor without calling f.Fd, which would switch f
+// to blocking mode and so make a pending Read impossible to interrupt.
+func fdOf(f *os.File) (int, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	fd := -1
+	if err := rc.Control(func(u uintptr) { fd = int(u) }); err != nil {
+		return 0, err
+	}
+	return fd, nil
+}
+
+// screen is one console: the line editor and the client it drives.
+type screen struct {
+	c *peer.Client
+	t *term.Terminal
+	r renderer
+}
+
+// show prints text above the line being typed; the Terminal redraws the
+// prompt and that line after it. A failed write means the terminal is
+// gone, which the reader notices and turns into leaving.
+func (s *screen) show(text string) {
+	if text != "" {
+		io.WriteString(s.t, text)
+	}
+}
+
+func (s *screen) resize(fd int) {
+	if w, h, err := term.GetSize(fd); err == nil {
+		s.t.SetSize(w, h)
+	}
+}
+
+// readLines hands typed lines to the client until the user leaves.
+func (s *screen) readLines() {
+	for {
+		line, err := s.t.ReadLine()
+		if err != nil {
+			// io.EOF is Ctrl-D on an empty line or Ctrl-C. Any other
+			// error means the terminal is gone or Run stopped the read
+			// after the session ended. Either way this member leaves.
+			s.c.Leave()
+			return
+		}
+		switch err := s.c.Do(line); {
+		case err == nil:
+		case errors.Is(err, peer.ErrQuit), errors.Is(err, peer.ErrClosed):
+			return
+		default:
+			s.show(s.r.failure(err))
+		}
+	}
+}
+
+// complete is the Terminal's AutoCompleteCallback: Tab completes the word
+// before the cursor; every other key is left to the Terminal.
+func (s *screen) complete(line string, pos int, key rune) (string, int, bool) {
+	if key != '\t' {
+		return "", 0, false
+	}
+	head, tail := line[:pos], line[pos:]
+	prefix, candidates := s.c.Complete(head)
+	newHead, list := completeWord(head, tail, prefix, candidates)
+	if len(list) > 0 {
+		// The Terminal releases its lock around this callback, so
+		// printing here is safe; it redraws the line as it was, and
+		// the Terminal then replaces it with the one returned.
+		s.show(s.r.candidates(list))
+	}
+	if newHead == head {
+		return "", 0, false
+	}
+	return newHead + tail, len(newHead), true
+}

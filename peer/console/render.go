@@ -1,0 +1,155 @@
+package console
+
+import (
+	"fmt"
+	"hash/fnv"
+	"strings"
+
+	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/sanitize"
+)
+
+// SGR sequences. They are the only escape sequences the renderer emits, and
+// only around text that has already been through sanitize.Text.
+const (
+	sgrReset   = "\x1b[0m"
+	sgrDim     = "\x1b[2m"
+	sgrRed     = "\x1b[31m"
+	sgrYellow  = "\x1b[33m" // own messages, as in the 2022 client
+	sgrMagenta = "\x1b[35m" // everyone else's
+)
+
+// namePalette colours member names. Basic and bright ANSI colours follow
+// the user's terminal theme, so they stay readable on dark and light
+// backgrounds; yellow and magenta are left to message bodies and red to errors.
+var namePalette = [...]string{
+	"\x1b[32m", "\x1b[34m", "\x1b[36m",
+	"\x1b[92m", "\x1b[94m", "\x1b[96m",
+}
+
+// nameColor gives a member the same colour on every screen and for every
+// spelling that names the same member.
+func nameColor(name string) string {
+	h := fnv.New32a()
+	h.Write([]byte(sanitize.NameKey(name)))
+	return namePalette[h.Sum32()%uint32(len(namePalette))]
+}
+
+// renderer turns events into lines for the screen. Every string it takes
+// from an event goes through sanitize.Text before colour is put around it.
+type renderer struct {
+	color bool
+	self  string // this member's name
+	host  bool   // this member is the host's operator
+}
+
+// paint wraps s, which must already be sanitised, in an SGR code.
+func (r renderer) paint(sgr, s string) string {
+	if !r.color || s == "" {
+		return s
+	}
+	return sgr + s + sgrReset
+}
+
+func (r renderer) name(raw string) string {
+	return r.paint(nameColor(raw), sanitize.Text(raw))
+}
+
+// prompt is the member's own name in its colour.
+func (r renderer) prompt() string {
+	return r.name(r.self) + "> "
+}
+
+// system renders lines of the session's own voice: "-- text", dimmed.
+// Each line of text is sanitised on its own, so that a multi-line notice
+// prints as lines rather than showing its newlines as symbols.
+func (r renderer) system(sgr, text string) string {
+	var b strings.Builder
+	for line := range strings.SplitSeq(text, "\n") {
+		b.WriteString(r.paint(sgr, "-- "+sanitize.Text(strings.TrimSuffix(line, "\r"))))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// event renders ev as zero or more lines, each ending in "\n".
+func (r renderer) event(ev peer.Event) string {
+	switch ev.Kind {
+	case peer.KindMessage:
+		return r.message(ev)
+	case peer.KindWelcome:
+		return r.welcome(ev)
+	case peer.KindJoin:
+		return r.system(sgrDim, sanitize.Text(ev.Name)+" joined")
+	case peer.KindLeave:
+		return r.system(sgrDim, sanitize.Text(ev.Name)+" left"+leaveWhy[ev.Reason])
+	case peer.KindNotice:
+		return r.system(sgrDim, ev.Text)
+	case peer.KindEnd:
+		if ev.Text == "" {
+			return r.system(sgrDim, "the session has ended")
+		}
+		return r.system(sgrDim, ev.Text)
+	case peer.KindError:
+		return r.system(sgrRed, ev.Text)
+	}
+	return ""
+}
+
+var leaveWhy = map[string]string{
+	peer.ReasonKicked:  " (kicked by the host)",
+	peer.ReasonLost:    " (connection lost)",
+	peer.ReasonTooSlow: " (too slow, dropped)",
+}
+
+func (r renderer) message(ev peer.Event) string {
+	body := sgrMagenta
+	if ev.Self {
+		body = sgrYellow
+	}
+	clock := r.paint(sgrDim, ev.Time.Local().Format("15:04"))
+	text := r.paint(body, sanitize.Text(ev.Text))
+	if ev.Action {
+		return clock + " * " + r.name(ev.From) + " " + text + "\n"
+	}
+	return clock + " " + r.name(ev.From) + ": " + text + "\n"
+}
+
+func (r renderer) welcome(ev peer.Event) string {
+	verb := "joined"
+	if r.host {
+		verb = "are hosting"
+	}
+	line := fmt.Sprintf("you %s \"%s\" as %s; ", verb, sanitize.Text(ev.Session), sanitize.Text(r.self))
+	var others []string
+	for _, m := range ev.Members {
+		if sanitize.NameKey(m.Name) == sanitize.NameKey(r.self) {
+			continue
+		}
+		name := sanitize.Text(m.Name)
+		if m.Host {
+			name += " (host)"
+		}
+		others = append(others, name)
+	}
+	if len(others) == 0 {
+		line += "nobody else is here yet"
+	} else {
+		line += "here: " + strings.Join(others, ", ")
+	}
+	return r.system(sgrDim, line+"\ntype /help for commands")
+}
+
+// candidates lists completions, dimmed, when Tab finds several.
+func (r renderer) candidates(names []string) string {
+	shown := make([]string, len(names))
+	for i, n := range names {
+		shown[i] = sanitize.Text(n)
+	}
+	return r.paint(sgrDim, "   "+strings.Join(shown, "  ")) + "\n"
+}
+
+// failure renders an error from carrying out a typed line.
+func (r renderer) failure(err error) string {
+	return r.system(sgrRed, strings.TrimPrefix(err.Error(), "peer: "))
+}

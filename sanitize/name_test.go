@@ -1,0 +1,142 @@
+package sanitize
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+func TestName(t *testing.T) {
+	const (
+		errLength    = "sanitize: name must be 1 to 32 characters"
+		errInvisible = "sanitize: name contains invisible or control characters"
+		errPrefix    = "sanitize: name must not start with '/' or '@'"
+		errMark      = "sanitize: name must not start with an accent or other combining mark"
+		errDouble    = "sanitize: name must not contain two spaces in a row"
+		errSpace     = "sanitize: name may only use plain spaces between words"
+		errUTF8      = "sanitize: name is not valid UTF-8"
+		errUnknown   = "sanitize: name contains unassigned or private-use characters"
+	)
+	tests := []struct {
+		name    string
+		raw     string
+		want    string
+		wantErr string // the whole message a person reads; "" means accepted
+	}{
+		{"ASCII", "alice", "alice", ""},
+		{"diaeresis", "Zoë", "Zoë", ""},
+		{"combining diaeresis", "Zoe\u0308", "Zoe\u0308", ""},
+		{"CJK", "李雷", "李雷", ""},
+		{"inner space", "bob smith", "bob smith", ""},
+		{"surrounding white space trimmed", " \t bob smith\u00a0\n", "bob smith", ""},
+		{"emoji with variation selector", "❤️ fan", "❤️ fan", ""},
+		{"inner at sign", "bob@home", "bob@home", ""},
+		{"32 runes", strings.Repeat("a", 32), strings.Repeat("a", 32), ""},
+		{"32 three-byte runes", strings.Repeat("李", 32), strings.Repeat("李", 32), ""},
+		{"empty", "", "", errLength},
+		{"only spaces", "   ", "", errLength},
+		{"33 runes", strings.Repeat("a", 33), "", errLength},
+		{"escape", "a\x1bb", "", errInvisible},
+		{"tab inside", "a\tb", "", errInvisible},
+		{"C1 control", "a\u009bb", "", errInvisible},
+		{"right-to-left override", "a\u202eb", "", errInvisible},
+		{"zero-width space", "a\u200bb", "", errInvisible},
+		{"soft hyphen", "a\u00adb", "", errInvisible},
+		{"line separator", "a\u2028b", "", errInvisible},
+		{"Hangul filler", "\u3164", "", errInvisible},
+		{"command", "/kick", "", errPrefix},
+		{"mention", "@all", "", errPrefix},
+		{"leading combining mark", "\u0301a", "", errMark},
+		{"leading variation selector", "\ufe0fa", "", errMark},
+		{"two spaces", "a  b", "", errDouble},
+		{"no-break space", "a\u00a0b", "", errSpace},
+		{"ideographic space", "a\u3000b", "", errSpace},
+		{"invalid UTF-8", "a\xffb", "", errUTF8},
+		{"private use", "a\ue000b", "", errUnknown},
+		{"unassigned", "a\u0378b", "", errUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Name(tt.raw)
+			if tt.wantErr == "" {
+				if err != nil || got != tt.want {
+					t.Fatalf("Name(%q) = %q, %v; want %q, nil", tt.raw, got, err, tt.want)
+				}
+				return
+			}
+			if !errors.Is(err, ErrBadName) {
+				t.Fatalf("Name(%q) = %q, %v; want an error wrapping ErrBadName", tt.raw, got, err)
+			}
+			if err.Error() != tt.wantErr {
+				t.Errorf("Name(%q) error = %q, want %q", tt.raw, err, tt.wantErr)
+			}
+			if got != "" {
+				t.Errorf("Name(%q) = %q with an error, want \"\"", tt.raw, got)
+			}
+		})
+	}
+}
+
+func TestNameKey(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b string
+		same bool
+	}{
+		{"capitalised", "Alice", "alice", true},
+		{"upper case", "ALICE", "alice", true},
+		{"zero-width space", "al\u200bice", "Alice", true},
+		{"bidi override", "\u202ealice", "alice", true},
+		{"white space run", "bob \t smith", "bob smith", true},
+		{"surrounding space", " bob ", "bob", true},
+		{"invisible between spaces", "bob \u200b smith", "bob smith", true},
+		{"Kelvin sign", "\u212aate", "kate", true},
+		{"long s", "\u017fam", "Sam", true},
+		{"final sigma", "ΟΔΥΣΣΕΥΣ", "οδυσσευς", true},
+		{"fullwidth", "ＡＬＩＣＥ", "alice", true},
+		{"variation selector", "❤️", "❤", true},
+		{"different names", "alice", "alicia", false},
+		{"inner space", "bob smith", "bobsmith", false},
+		{"accent", "Zoë", "Zoe", false},
+		{"script", "李雷", "李電", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ka, kb := NameKey(tt.a), NameKey(tt.b)
+			if (ka == kb) != tt.same {
+				t.Errorf("NameKey(%q) = %q, NameKey(%q) = %q; want same = %v", tt.a, ka, tt.b, kb, tt.same)
+			}
+		})
+	}
+}
+
+func TestNameKeyValue(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"lowered", "Alice", "alice"},
+		{"collapsed and trimmed", "  Bob \u00a0 Smith ", "bob smith"},
+		{"only invisible", "\u200b\u202e", ""},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := NameKey(tt.in); got != tt.want {
+				t.Errorf("NameKey(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNameKeyIdempotentEveryRune(t *testing.T) {
+	t.Parallel()
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		in := "x" + string(r)
+		if k := NameKey(in); NameKey(k) != k {
+			t.Fatalf("NameKey(%q) = %q, but NameKey of that = %q", in, k, NameKey(k))
+		}
+	}
+}

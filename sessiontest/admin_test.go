@@ -1,0 +1,168 @@
+package sessiontest
+
+import (
+	"errors"
+	"net"
+	"testing"
+
+	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/wire"
+)
+
+func TestNameCollisionIsRefused(t *testing.T) {
+	r := startRoom(t)
+	r.join("alice")
+	for _, name := range []string{"alice", "ALICE", "al\u200bice"} {
+		_, err := r.tryJoin(name, passphrase)
+		var refused *peer.RefusedError
+		if !errors.As(err, &refused) || refused.Code != wire.RefuseNameTaken {
+			// "al\u200bice" is refused earlier, by the joiner's own name check.
+			if name == "al\u200bice" && err != nil {
+				continue
+			}
+			t.Fatalf("joining as %q: got %v, want name taken", name, err)
+		}
+	}
+	// The refusal cost nothing: bob still gets in.
+	r.join("bob")
+}
+
+func TestKick(t *testing.T) {
+	r := startRoom(t)
+	bob, bobEv := r.join("bob")
+	_, carolEv := r.join("carol")
+	carolEv.wait(t, "welcome", kind(peer.KindWelcome))
+
+	if err := r.operator.Do("/kick Bob"); err != nil {
+		t.Fatal(err)
+	}
+	end := bobEv.wait(t, "bob's end", kind(peer.KindEnd))
+	if end.Reason != peer.ReasonKicked {
+		t.Fatalf("bob's session ended with %q, want kicked", end.Reason)
+	}
+	carolEv.wait(t, "bob kicked", left("bob", peer.ReasonKicked))
+	if err := bob.Say("still here?"); err == nil {
+		// A write may still succeed into the socket buffer; what matters is nobody receives it.
+		r.operator.Do("after kick")
+		r.opEvents.wait(t, "operator's own line", message("host", "after kick"))
+		for _, ev := range r.opEvents.seen {
+			if ev.Kind == peer.KindMessage && ev.From == "bob" {
+				t.Fatal("a kicked member's message was relayed")
+			}
+		}
+	}
+	r.operator.Do("/kick nobody")
+	r.opEvents.wait(t, "kick of unknown name", noticeContaining("no member by that name"))
+}
+
+func TestMemberCannotRunHostCommands(t *testing.T) {
+	r := startRoom(t)
+	bob, bobEv := r.join("bob")
+	_, carolEv := r.join("carol")
+	for _, cmd := range []string{"/kick carol", "/lock", "/passphrase", "/passphrase new", "/end"} {
+		if err := bob.Do(cmd); err != nil {
+			t.Fatal(err)
+		}
+		bobEv.wait(t, "refusal of "+cmd, noticeContaining("only the host can"))
+	}
+	bob.Do("still together")
+	carolEv.wait(t, "bob's line", message("bob", "still together"))
+	if !r.opEvents.hasNoLeave() {
+		t.Fatal("a member's host command removed someone")
+	}
+}
+
+func (e *events) hasNoLeave() bool {
+	for _, ev := range e.seen {
+		if ev.Kind == peer.KindLeave {
+			return false
+		}
+	}
+	return true
+}
+
+func TestLockAndUnlock(t *testing.T) {
+	r := startRoom(t)
+	_, bobEv := r.join("bob")
+	r.operator.Do("/lock")
+	r.opEvents.wait(t, "lock confirmed", noticeContaining("session locked"))
+	_, err := r.tryJoin("carol", passphrase)
+	var refused *peer.RefusedError
+	if !errors.As(err, &refused) || refused.Code != wire.RefuseLocked {
+		t.Fatalf("joining a locked session: got %v, want locked", err)
+	}
+	r.operator.Do("/unlock")
+	r.opEvents.wait(t, "unlock confirmed", noticeContaining("session unlocked"))
+	r.join("carol")
+	bobEv.wait(t, "carol joining", func(ev peer.Event) bool { return ev.Kind == peer.KindJoin && ev.Name == "carol" })
+}
+
+func TestRotatePassphrase(t *testing.T) {
+	r := startRoom(t)
+	bob, _ := r.join("bob")
+	r.operator.Do("/passphrase new")
+	ev := r.opEvents.wait(t, "new passphrase", noticeContaining("new passphrase: "))
+	fresh := ev.Text[len("new passphrase: "):]
+	fresh = fresh[:len(fresh)-len(" (members stay; only new joiners need it)")]
+	if _, err := r.tryJoin("carol", passphrase); !errors.Is(err, peer.ErrWrongPassphrase) {
+		t.Fatalf("old passphrase after rotation: got %v, want ErrWrongPassphrase", err)
+	}
+	if _, err := r.tryJoin("carol", fresh); err != nil {
+		t.Fatalf("new passphrase: %v", err)
+	}
+	// Admitted members stay.
+	if err := bob.Say("still here"); err != nil {
+		t.Fatal(err)
+	}
+	r.opEvents.wait(t, "bob still talking", message("bob", "still here"))
+}
+
+func TestHostEndsSession(t *testing.T) {
+	for _, how := range []string{"/end", "/quit"} {
+		t.Run(how, func(t *testing.T) {
+			r := startRoom(t)
+			_, bobEv := r.join("bob")
+			_, carolEv := r.join("carol")
+			carolEv.wait(t, "welcome", kind(peer.KindWelcome))
+			r.operator.Do("last words")
+			if err := r.operator.Do(how); !errors.Is(err, peer.ErrQuit) {
+				t.Fatalf("%s: got %v, want ErrQuit", how, err)
+			}
+			for _, e := range []*events{bobEv, carolEv} {
+				// Everything the host said before ending arrives first.
+				e.wait(t, "last words", message("host", "last words"))
+				end := e.wait(t, "end", kind(peer.KindEnd))
+				if end.Reason != peer.ReasonHostEnded || end.Text != "session ended by the host" {
+					t.Fatalf("end event %+v", end)
+				}
+			}
+			if _, err := r.tryJoin("dave", passphrase); err == nil {
+				t.Fatal("joined a session that had ended")
+			}
+		})
+	}
+}
+
+func TestMemberKilledAbruptly(t *testing.T) {
+	r := startRoom(t)
+	var raw net.Conn
+	dial := func(ctx contextT, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		raw = c
+		return c, err
+	}
+	ctx, cancel := testContext()
+	defer cancel()
+	_, err := peer.Join(ctx, r.addr, peer.Config{Name: "doomed", Passphrase: []byte(passphrase), Dial: dial})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, bobEv := r.join("bob")
+	bobEv.wait(t, "welcome", kind(peer.KindWelcome))
+	raw.(*net.TCPConn).SetLinger(0) // a reset, as when a laptop dies
+	raw.Close()
+	bobEv.wait(t, "doomed lost", left("doomed", peer.ReasonLost))
+	r.opEvents.wait(t, "doomed lost (operator)", left("doomed", peer.ReasonLost))
+	r.operator.Do("carry on")
+	bobEv.wait(t, "room still works", message("host", "carry on"))
+}

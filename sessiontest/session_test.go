@@ -1,0 +1,72 @@
+package sessiontest
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/ssc-chat/ssc/host"
+	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/wire"
+)
+
+func TestHostAndThreeMembersChat(t *testing.T) {
+	r := startRoom(t)
+	alice, aliceEv := r.join("alice")
+	bob, bobEv := r.join("bob")
+	_, carolEv := r.join("carol")
+
+	w := carolEv.wait(t, "welcome", kind(peer.KindWelcome))
+	if got := len(w.Members); got != 4 {
+		t.Fatalf("carol's welcome lists %d members, want 4", got)
+	}
+	aliceEv.wait(t, "carol joining", func(ev peer.Event) bool { return ev.Kind == peer.KindJoin && ev.Name == "carol" })
+
+	if err := alice.Do("hello from alice"); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []*events{bobEv, carolEv, r.opEvents} {
+		ev := e.wait(t, "alice's message", message("alice", "hello from alice"))
+		if ev.Self {
+			t.Fatal("message from alice marked as own on another member")
+		}
+	}
+	if ev := aliceEv.wait(t, "own message echoed", message("alice", "hello from alice")); !ev.Self {
+		t.Fatal("alice's own message not marked Self")
+	}
+	if err := r.operator.Do("/me waves"); err != nil {
+		t.Fatal(err)
+	}
+	if ev := bobEv.wait(t, "host action", message("host", "waves")); !ev.Action {
+		t.Fatal("/me not delivered as an action")
+	}
+	bob.Do("/quit")
+	carolEv.wait(t, "bob leaving", left("bob", peer.ReasonQuit))
+}
+
+func TestWrongPassphraseIsRefused(t *testing.T) {
+	r := startRoom(t)
+	_, err := r.tryJoin("mallory", "wrong-horse")
+	if !errors.Is(err, peer.ErrWrongPassphrase) {
+		t.Fatalf("got %v, want ErrWrongPassphrase", err)
+	}
+	r.opEvents.wait(t, "operator warned", noticeContaining("failed admission"))
+	// The room still works for people who know the passphrase.
+	r.join("alice")
+}
+
+func TestGuessingIsSlowedDown(t *testing.T) {
+	r := startRoom(t)
+	for i := range host.FreeGuesses + 1 {
+		if _, err := r.tryJoin("mallory", "guess"); !errors.Is(err, peer.ErrWrongPassphrase) {
+			t.Fatalf("guess %d: got %v, want ErrWrongPassphrase", i+1, err)
+		}
+	}
+	// Right after, even the right passphrase has to wait: the host answers
+	// busy without taking a guess.
+	_, err := r.tryJoin("alice", passphrase)
+	var refused *peer.RefusedError
+	if !errors.As(err, &refused) || refused.Code != wire.RefuseBusy || refused.RetryAfter <= 0 {
+		t.Fatalf("got %v, want busy with a retry time", err)
+	}
+	r.opEvents.wait(t, "operator told", noticeContaining("joiners now wait between attempts"))
+}
