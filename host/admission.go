@@ -140,13 +140,15 @@ func (s *Session) hello(conn net.Conn, r *wire.Reader, from string, local bool) 
 	case len(s.members) >= s.cfg.MaxMembers:
 		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseFull})
 	}
-	// Joined goes out before the member is seated, so it is not told of itself.
-	s.broadcastLocked(mustFrame(&wire.Joined{Member: m.wire()}))
+	// Joined goes out before the member is seated, so it is not told of
+	// itself; only the operator learns where it came from.
+	s.broadcastLocked(mustFrame(&wire.Joined{Member: m.wire()}), s.local)
+	if s.local != nil {
+		s.local.enqueue(mustFrame(&wire.Joined{Member: m.wire(), Addr: from}))
+	}
 	s.members[m.key] = m
 	if local {
 		s.local = m
-	} else {
-		s.tellOperatorLocked(fmt.Sprintf("%s joined from %s", name, from))
 	}
 	welcome := &wire.Welcome{Name: name, Session: s.cfg.SessionName, Members: s.rosterLocked()}
 	m.enqueue(mustFrame(welcome))

@@ -23,7 +23,7 @@ func (s *Session) Kick(name string) error {
 	}
 	m.enqueue(mustFrame(&wire.End{Reason: wire.EndKicked}))
 	s.removeLocked(m)
-	s.broadcastLocked(mustFrame(&wire.Left{Name: m.name, Reason: wire.LeaveKicked}))
+	s.broadcastLocked(mustFrame(&wire.Left{Name: m.name, Reason: wire.LeaveKicked}), nil)
 	return nil
 }
 

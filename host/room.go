@@ -128,16 +128,16 @@ func (s *Session) say(m *member, msg *wire.Say) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !m.closed {
-		s.broadcastLocked(frame)
+		s.broadcastLocked(frame, nil)
 	}
 }
 
 // broadcastLocked queues frame for every member. A member whose queue is
 // full is dropped rather than waited for: the room never blocks on one member.
-func (s *Session) broadcastLocked(frame []byte) {
+func (s *Session) broadcastLocked(frame []byte, except *member) {
 	var slow []*member
 	for _, m := range s.members {
-		if !m.enqueue(frame) {
+		if m != except && !m.enqueue(frame) {
 			slow = append(slow, m)
 		}
 	}
@@ -147,7 +147,7 @@ func (s *Session) broadcastLocked(frame []byte) {
 		}
 		s.removeLocked(m)
 		m.conn.Close()
-		s.broadcastLocked(mustFrame(&wire.Left{Name: m.name, Reason: wire.LeaveTooSlow}))
+		s.broadcastLocked(mustFrame(&wire.Left{Name: m.name, Reason: wire.LeaveTooSlow}), nil)
 	}
 }
 
@@ -176,7 +176,7 @@ func (s *Session) leave(m *member, reason wire.LeaveReason) {
 		return
 	}
 	s.removeLocked(m)
-	s.broadcastLocked(mustFrame(&wire.Left{Name: m.name, Reason: reason}))
+	s.broadcastLocked(mustFrame(&wire.Left{Name: m.name, Reason: reason}), nil)
 }
 
 func (s *Session) rosterLocked() []wire.Member {

@@ -333,7 +333,7 @@ func (c *Client) read(r *wire.Reader) {
 			c.mu.Lock()
 			c.members[sanitize.NameKey(m.Name)] = m
 			c.mu.Unlock()
-			c.emit(Event{Kind: KindJoin, Name: m.Name})
+			c.emit(Event{Kind: KindJoin, Name: m.Name, Addr: msg.Addr})
 		case *wire.Left:
 			c.mu.Lock()
 			delete(c.members, sanitize.NameKey(msg.Name))

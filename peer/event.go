@@ -34,6 +34,7 @@ type Event struct {
 	Action  bool     // message: sent with /me
 	Self    bool     // message: sent by this client
 	Name    string   // join, leave: the member
+	Addr    string   // join: where the member connected from (the host's operator only)
 	Reason  string   // leave, end: one of the Reason constants
 	Members []Member // welcome: everyone present, this client included
 	Session string   // welcome: the session's name

@@ -19,7 +19,13 @@ func TestHostAndThreeMembersChat(t *testing.T) {
 	if got := len(w.Members); got != 4 {
 		t.Fatalf("carol's welcome lists %d members, want 4", got)
 	}
-	aliceEv.wait(t, "carol joining", func(ev peer.Event) bool { return ev.Kind == peer.KindJoin && ev.Name == "carol" })
+	if ev := aliceEv.wait(t, "carol joining", func(ev peer.Event) bool { return ev.Kind == peer.KindJoin && ev.Name == "carol" }); ev.Addr != "" {
+		t.Fatalf("a member learned carol's address %q", ev.Addr)
+	}
+	// Only the host's operator sees where joiners come from.
+	if ev := r.opEvents.wait(t, "carol joining", func(ev peer.Event) bool { return ev.Kind == peer.KindJoin && ev.Name == "carol" }); ev.Addr == "" {
+		t.Fatal("the operator was not told carol's address")
+	}
 
 	if err := alice.Do("hello from alice"); err != nil {
 		t.Fatal(err)

@@ -68,9 +68,11 @@ type ChatMessage struct {
 	Time   int64  `cbor:"4,keyasint"`
 }
 
-// Joined announces a new member (§4.2).
+// Joined announces a new member (§4.2). Addr, where the member connected
+// from, is sent only to the host's own operator.
 type Joined struct {
 	Member Member `cbor:"1,keyasint"`
+	Addr   string `cbor:"2,keyasint,omitempty"`
 }
 
 // Left announces that a member is gone (§4.3).
@@ -212,7 +214,12 @@ func (m *ChatMessage) check() error {
 	return checkString("text", m.Text, MaxText)
 }
 
-func (m *Joined) check() error { return m.Member.check() }
+func (m *Joined) check() error {
+	if err := checkString("addr", m.Addr, MaxNameBytes); err != nil {
+		return err
+	}
+	return m.Member.check()
+}
 
 func (m *Left) check() error {
 	if m.Reason < LeaveQuit || m.Reason > LeaveTooSlow {

@@ -7,8 +7,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 
@@ -42,14 +45,12 @@ func Run(ctx context.Context, c *peer.Client, in *os.File, out *os.File, opts Op
 	defer term.Restore(fd, saved)
 
 	r := renderer{color: opts.Color, self: c.Name(), host: c.IsHost()}
-	s := &screen{
-		c: c,
-		r: r,
-		t: term.NewTerminal(struct {
-			io.Reader
-			io.Writer
-		}{in, out}, r.prompt()),
-	}
+	s := &screen{c: c, r: r}
+	s.out = &trackingWriter{w: out, showing: &s.showing}
+	s.t = term.NewTerminal(struct {
+		io.Reader
+		io.Writer
+	}{in, s.out}, r.prompt())
 	s.t.AutoCompleteCallback = s.complete
 	s.resize(fd)
 
@@ -127,22 +128,80 @@ func fdOf(f *os.File) (int, error) {
 
 // screen is one console: the line editor and the client it drives.
 type screen struct {
-	c *peer.Client
-	t *term.Terminal
-	r renderer
+	c     *peer.Client
+	t     *term.Terminal
+	r     renderer
+	out   *trackingWriter
+	width atomic.Int64 // terminal columns, 0 when unknown
+
+	mu      sync.Mutex  // held while printing, so erasing a sent line cannot interleave
+	showing atomic.Bool // set while show writes, read by out
 }
 
 // show prints text above the line being typed; the Terminal redraws the
 // prompt and that line after it. A failed write means the terminal is
 // gone, which the reader notices and turns into leaving.
 func (s *screen) show(text string) {
-	if text != "" {
-		io.WriteString(s.t, text)
+	if text == "" {
+		return
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.showing.Store(true)
+	io.WriteString(s.t, text)
+	s.showing.Store(false)
+}
+
+// eraseSent removes a chat line the user just sent from the screen: it
+// comes back from the host as a message with time and colour, and showing
+// it twice would make every line of one's own look doubled. It only erases
+// when the last thing written was the Terminal finishing that line, so an
+// incoming message printed in between is never wiped instead; in that rare
+// case the typed line simply stays.
+func (s *screen) eraseSent(line string) {
+	width := int(s.width.Load())
+	if width <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.out.lastFromShow.Load() {
+		return
+	}
+	cols := utf8.RuneCountInString(s.c.Name()) + len("> ") + utf8.RuneCountInString(line)
+	rows := 1
+	if cols > 0 {
+		rows = (cols-1)/width + 1
+	}
+	// The Terminal sits at column 0 below the line, so this is written as is.
+	fmt.Fprintf(s.t, "\x1b[%dA\r\x1b[J", rows)
+}
+
+// sendsChat reports whether Do will send line as a chat message.
+func sendsChat(line string) bool {
+	if strings.TrimSpace(line) == "" {
+		return false
+	}
+	return !strings.HasPrefix(line, "/") || strings.HasPrefix(line, "//") || strings.HasPrefix(line, "/me ")
+}
+
+// trackingWriter notes whether the latest write came from show or from the
+// Terminal itself. A show that is waiting for the Terminal's lock already
+// counts as show, which errs towards not erasing.
+type trackingWriter struct {
+	w            io.Writer
+	showing      *atomic.Bool
+	lastFromShow atomic.Bool
+}
+
+func (w *trackingWriter) Write(p []byte) (int, error) {
+	w.lastFromShow.Store(w.showing.Load())
+	return w.w.Write(p)
 }
 
 func (s *screen) resize(fd int) {
 	if w, h, err := term.GetSize(fd); err == nil {
+		s.width.Store(int64(w))
 		s.t.SetSize(w, h)
 	}
 }
@@ -157,6 +216,9 @@ func (s *screen) readLines() {
 			// after the session ended. Either way this member leaves.
 			s.c.Leave()
 			return
+		}
+		if sendsChat(line) {
+			s.eraseSent(line)
 		}
 		switch err := s.c.Do(line); {
 		case err == nil:

@@ -80,7 +80,11 @@ func (r renderer) event(ev peer.Event) string {
 	case peer.KindWelcome:
 		return r.welcome(ev)
 	case peer.KindJoin:
-		return r.system(sgrDim, sanitize.Text(ev.Name)+" joined")
+		text := sanitize.Text(ev.Name) + " joined"
+		if ev.Addr != "" {
+			text += " from " + sanitize.Text(ev.Addr)
+		}
+		return r.system(sgrDim, text)
 	case peer.KindLeave:
 		return r.system(sgrDim, sanitize.Text(ev.Name)+" left"+leaveWhy[ev.Reason])
 	case peer.KindNotice:

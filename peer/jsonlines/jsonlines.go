@@ -83,7 +83,7 @@ func Convert(ev peer.Event) Event {
 		self := ev.Self
 		out.From, out.Text, out.Self, out.Action = ev.From, ev.Text, &self, ev.Action
 	case peer.KindJoin:
-		out.Name = ev.Name
+		out.Name, out.Addr = ev.Name, ev.Addr
 	case peer.KindLeave:
 		out.Name, out.Reason = ev.Name, ev.Reason
 	case peer.KindEnd:
