@@ -18,7 +18,7 @@ func joinCommand(io *stdio) *cli.Command {
 	return &cli.Command{
 		Name:      "join",
 		Usage:     "join a session",
-		UsageText: "ssc join LINK [--name NAME] [--passphrase-file FILE] [--json]",
+		UsageText: "ssc join [--name NAME] [--passphrase-file FILE] [--json] LINK  (flags may also follow LINK)",
 		Description: "LINK is what 'ssc start' printed: ssc://HOST:PORT/FINGERPRINT pins the host's\n" +
 			"certificate; tcp://HOST:PORT (as ngrok prints it) and HOST:PORT do not, and ssc then\n" +
 			"shows the fingerprint for you to compare with the host's screen.\n" +
@@ -44,13 +44,13 @@ func join(c *cli.Context, io *stdio) error {
 	}
 	link, err := discovery.ParseLink(c.Args().First())
 	if err != nil {
-		return &userError{code: exitUsage, msg: err.Error(), hint: "copy the link exactly as 'ssc start' printed it: ssc://HOST:PORT/FINGERPRINT", err: err}
+		return &userError{code: exitUsage, msg: trimPrefix(err), hint: "copy the link exactly as 'ssc start' printed it: ssc://HOST:PORT/FINGERPRINT", err: err}
 	}
 	var pin *keys.Fingerprint
 	if link.Pinned() {
 		fp, err := keys.ParseFingerprint(link.Fingerprint)
 		if err != nil {
-			return &userError{code: exitUsage, msg: err.Error(), hint: "copy the link exactly as 'ssc start' printed it", err: err}
+			return &userError{code: exitUsage, msg: trimPrefix(err), hint: "copy the link exactly as 'ssc start' printed it", err: err}
 		}
 		pin = &fp
 	}
@@ -66,6 +66,11 @@ func join(c *cli.Context, io *stdio) error {
 		if pass, err = askPassphrase(io, jsonMode); err != nil {
 			return err
 		}
+	}
+	if !jsonMode && !interactive(io) {
+		// Checked before dialling: joining only to leave would show up in the room.
+		keys.Wipe(pass)
+		return &userError{code: exitUsage, msg: "not a terminal", hint: "use --json to drive ssc from a script or a pipe"}
 	}
 	// Join wipes the passphrase once admission is done.
 	member, err := peer.Join(c.Context, link.Addr, peer.Config{Name: name, Passphrase: pass, Pin: pin})

@@ -47,7 +47,46 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 		return report(stderr, err)
 	}
 	app := newApp(stdin, stdout, stderr)
-	return report(stderr, app.RunContext(ctx, args))
+	var unknown string
+	app.CommandNotFound = func(_ *cli.Context, name string) { unknown = name }
+	err := app.RunContext(ctx, flagsFirst(args))
+	if unknown != "" {
+		err = &userError{code: exitUsage, msg: fmt.Sprintf("unknown command %q", unknown), hint: "the commands are start, join and version; run 'ssc --help'"}
+	}
+	return report(stderr, err)
+}
+
+// valueFlags are the flags that take a value, for flagsFirst.
+var valueFlags = map[string]bool{"name": true, "listen": true, "passphrase-file": true}
+
+// flagsFirst moves a command's flags before its arguments, so that
+// "ssc join LINK --name bob" works as people type it: the flag parser
+// stops at the first argument.
+func flagsFirst(args []string) []string {
+	if len(args) < 3 || (args[1] != "join" && args[1] != "start") {
+		return args
+	}
+	out := append([]string{}, args[:2]...)
+	var positional []string
+	rest := args[2:]
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		if a == "--" {
+			positional = append(positional, rest[i:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			positional = append(positional, a)
+			continue
+		}
+		out = append(out, a)
+		name := strings.TrimLeft(a, "-")
+		if valueFlags[name] && i+1 < len(rest) {
+			i++
+			out = append(out, rest[i])
+		}
+	}
+	return append(out, positional...)
 }
 
 func newApp(stdin *os.File, stdout, stderr io.Writer) *cli.App {

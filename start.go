@@ -48,6 +48,10 @@ func start(c *cli.Context, io *stdio) error {
 	if c.Bool("ngrok") {
 		return &userError{code: exitUsage, msg: "--ngrok is not available in this version of ssc", hint: "people on your network can join with the printed link; others need a route to this machine"}
 	}
+	if !jsonMode && !interactive(io) {
+		// Checked before anything listens or a passphrase is printed into a log.
+		return &userError{code: exitUsage, msg: "not a terminal", hint: "use --json to drive ssc from a script or a pipe"}
+	}
 	name, err := askName(io, c.String("name"), jsonMode, "host")
 	if err != nil {
 		return err

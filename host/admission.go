@@ -157,6 +157,9 @@ func (s *Session) hello(conn net.Conn, r *wire.Reader, from string, local bool) 
 	s.writers.Add(1)
 	s.wg.Go(func() {
 		defer s.writers.Done()
+		// Close cuts off a member whose writer is still stuck after the grace period.
+		stop := context.AfterFunc(s.ctx, func() { conn.Close() })
+		defer stop()
 		m.writeLoop()
 	})
 	return m, nil

@@ -123,7 +123,7 @@ func Join(ctx context.Context, addr string, cfg Config) (*Client, error) {
 		raw.Close()
 		return nil, err
 	}
-	c, err := start(conn, wire.NewReader(conn, wire.MaxHandshakeFrame), name, fp)
+	c, err := start(conn, wire.NewReader(conn, wire.MaxHandshakeFrame), name, fp, cfg.Pin != nil)
 	if err != nil {
 		raw.Close()
 		if ctx.Err() != nil {
@@ -152,7 +152,7 @@ func Attach(conn net.Conn, name string, host HostControl) (*Client, error) {
 		return nil, err
 	}
 	conn.SetDeadline(time.Now().Add(handshakeTimeout))
-	c, err := start(conn, wire.NewReader(conn, wire.MaxHandshakeFrame), name, keys.Fingerprint{})
+	c, err := start(conn, wire.NewReader(conn, wire.MaxHandshakeFrame), name, keys.Fingerprint{}, false)
 	if err != nil {
 		conn.Close()
 		return nil, err
@@ -162,7 +162,7 @@ func Attach(conn net.Conn, name string, host HostControl) (*Client, error) {
 }
 
 // start says hello, waits for the welcome and starts the reader.
-func start(conn net.Conn, r *wire.Reader, name string, fp keys.Fingerprint) (*Client, error) {
+func start(conn net.Conn, r *wire.Reader, name string, fp keys.Fingerprint, pinned bool) (*Client, error) {
 	if err := wire.Write(conn, &wire.Hello{Name: name}); err != nil {
 		return nil, err
 	}
@@ -198,7 +198,11 @@ func start(conn net.Conn, r *wire.Reader, name string, fp keys.Fingerprint) (*Cl
 		roster = append(roster, m)
 	}
 	sort.Slice(roster, func(i, j int) bool { return roster[i].Since.Before(roster[j].Since) })
-	c.events <- Event{Kind: KindWelcome, Time: time.Now(), Members: roster, Session: w.Session}
+	welcome := Event{Kind: KindWelcome, Time: time.Now(), Members: roster, Session: w.Session, Pinned: pinned}
+	if fp != (keys.Fingerprint{}) {
+		welcome.Fingerprint = fp.String()
+	}
+	c.events <- welcome
 	go c.read(r)
 	return c, nil
 }

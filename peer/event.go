@@ -38,6 +38,11 @@ type Event struct {
 	Reason  string   // leave, end: one of the Reason constants
 	Members []Member // welcome: everyone present, this client included
 	Session string   // welcome: the session's name
+	// Fingerprint is, on welcome, the host certificate's fingerprint
+	// (empty for the host's own operator), and Pinned whether the link
+	// pinned it; unpinned, people should compare it with the host's screen.
+	Fingerprint string
+	Pinned      bool
 	Local   bool     // notice: produced by this client (command output), not the host
 }
 

@@ -45,6 +45,7 @@ type Event struct {
 	Link        string   `json:"link,omitempty"`
 	Fingerprint string   `json:"fingerprint,omitempty"`
 	Passphrase  string   `json:"passphrase,omitempty"`
+	Pinned      *bool    `json:"pinned,omitempty"`
 }
 
 // Writer writes events, one line each, safely from several goroutines.
@@ -75,6 +76,10 @@ func Convert(ev peer.Event) Event {
 	switch ev.Kind {
 	case peer.KindWelcome:
 		out.Session = ev.Session
+		if ev.Fingerprint != "" {
+			pinned := ev.Pinned
+			out.Fingerprint, out.Pinned = ev.Fingerprint, &pinned
+		}
 		out.Members = make([]Member, 0, len(ev.Members))
 		for _, m := range ev.Members {
 			out.Members = append(out.Members, Member{Name: m.Name, Since: m.Since.UTC(), Host: m.Host})

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets the test binary be ssc itself: scripts run "ssc" as a
+// program, through the real entry point, exit status included.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"ssc": main,
+	})
+}
+
+// TestScripts runs the command-line scripts in testdata/script. The
+// commands they may use beyond testscript's own are described in
+// script_test.go.
+func TestScripts(t *testing.T) {
+	dir := filepath.Join("testdata", "script")
+	files, err := filepath.Glob(filepath.Join(dir, "*.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no scripts in %s: the command line would go untested", dir)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 dir,
+		Setup:               setupScript,
+		Cmds:                scriptCmds,
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+	})
+}
