@@ -43,7 +43,7 @@ type Event struct {
 	// pinned it; unpinned, people should compare it with the host's screen.
 	Fingerprint string
 	Pinned      bool
-	Local   bool     // notice: produced by this client (command output), not the host
+	Local       bool // notice: produced by this client (command output), not the host
 }
 
 // Member is one entry of the roster.

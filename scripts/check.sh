@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, vet, the import rules of
+# DESIGN.md, every test under the race detector, each fuzzer briefly, and the
+# two-namespace LAN test when run as root.
+#
+#   bash scripts/check.sh            # everything
+#   FUZZTIME=30s bash scripts/check.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fuzztime=${FUZZTIME:-4s}
+failed=0
+step() { printf '\n== %s\n' "$*"; }
+
+step gofmt
+unformatted=$(gofmt -l .)
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change:"; echo "$unformatted"; failed=1
+fi
+
+step go vet
+go vet ./... || failed=1
+
+step import rules
+# Which ssc packages each package may import (DESIGN.md, Architecture).
+# Test files are not counted: tests may wire anything together.
+module=$(go list -m)
+allowed() {
+	case "$1" in
+	"$module") echo "host peer peer/console peer/jsonlines discovery keys sanitize wire" ;;
+	host) echo "wire keys sanitize" ;;
+	peer) echo "wire keys sanitize" ;;
+	peer/console | peer/jsonlines) echo "peer sanitize keys wire" ;;
+	discovery | wire | keys | sanitize | sessiontest) echo "" ;;
+	*) echo "UNLISTED" ;;
+	esac
+}
+while read -r pkg imports; do
+	rel=${pkg#"$module"}; rel=${rel#/}; [ -z "$rel" ] && rel=$module
+	ok=$(allowed "$rel")
+	if [ "$ok" = UNLISTED ]; then
+		echo "package $rel has no import rule in scripts/check.sh"; failed=1; continue
+	fi
+	for imp in $imports; do
+		case "$imp" in "$module"/*) ;; *) continue ;; esac
+		dep=${imp#"$module"/}
+		if [[ " $ok " != *" $dep "* ]]; then
+			echo "import rule broken: $rel imports $dep"; failed=1
+		fi
+	done
+done < <(go list -f '{{.ImportPath}} {{join .Imports " "}}' ./...)
+
+step go test -race ./...
+go test -race -count=1 ./... || failed=1
+
+step "fuzz, $fuzztime each"
+while read -r file; do
+	dir=$(dirname "$file")
+	for fn in $(grep -oE '^func (Fuzz[A-Za-z0-9_]+)' "$file" | awk '{print $2}'); do
+		echo "-- $dir $fn"
+		go test "./$dir" -run='^$' -fuzz="^$fn\$" -fuzztime="$fuzztime" >/tmp/ssc-fuzz.$$ 2>&1 || { cat /tmp/ssc-fuzz.$$; failed=1; }
+		tail -1 /tmp/ssc-fuzz.$$
+	done
+done < <(grep -rl --include='*_test.go' '^func Fuzz' . | sort)
+rm -f /tmp/ssc-fuzz.$$
+
+if [ -f scripts/lan-test.sh ]; then
+	step LAN test in network namespaces
+	if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
+		bash scripts/lan-test.sh || failed=1
+	else
+		echo "skipped: needs root and iproute2 (CI has both)"
+	fi
+fi
+
+echo
+if [ "$failed" = 0 ]; then echo "check: all passed"; else echo "check: FAILED"; fi
+exit "$failed"
