@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -14,19 +18,42 @@ import (
 	"github.com/ssc-chat/ssc/sanitize"
 )
 
+const (
+	// defaultBrowseTimeout is how long join looks for sessions on the LAN.
+	defaultBrowseTimeout = 3 * time.Second
+	// maxBrowseTimeout bounds --timeout: a session that has not answered
+	// in a minute is not going to.
+	maxBrowseTimeout = time.Minute
+	// dialAttempt bounds one address when a session has several.
+	dialAttempt = 5 * time.Second
+)
+
+// browse finds sessions on the local network. The test program replaces
+// it (main_test.go), so that no test multicasts on the machine's network.
+var browse = discovery.Browse
+
+// linkHint is what to do when the local network does not help.
+const linkHint = "ask the host for the link 'ssc start' printed and run 'ssc join LINK'; a session started with --no-mdns, or on another network, is found only that way"
+
 func joinCommand(io *stdio) *cli.Command {
 	return &cli.Command{
 		Name:      "join",
 		Usage:     "join a session",
-		UsageText: "ssc join [--name NAME] [--passphrase-file FILE] [--json] LINK  (flags may also follow LINK)",
+		UsageText: "ssc join [--name NAME] [--passphrase-file FILE] [--json] [--session NAME] [--timeout DURATION] [LINK]  (flags may also follow LINK)",
 		Description: "LINK is what 'ssc start' printed: ssc://HOST:PORT/FINGERPRINT pins the host's\n" +
 			"certificate; tcp://HOST:PORT (as ngrok prints it) and HOST:PORT do not, and ssc then\n" +
 			"shows the fingerprint for you to compare with the host's screen.\n" +
+			"Without LINK, ssc looks for sessions on the local network (mDNS) for --timeout: it joins\n" +
+			"the only one it finds, or asks which when there are several (--session picks one without\n" +
+			"asking). Anyone on the network can announce a session, so a session found there pins\n" +
+			"nothing either: compare the fingerprint, and only the right passphrase gets you in.\n" +
 			"The passphrase is asked for without echo unless --passphrase-file or " + passphraseEnv + " gives it.",
 		OnUsageError: usageError,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "name", Usage: "your name in the session (asked for when missing)"},
 			&cli.StringFlag{Name: "passphrase-file", Usage: "read the passphrase from `FILE` (or set " + passphraseEnv + ")"},
+			&cli.StringFlag{Name: "session", Usage: "without LINK: join the session found on the local network with this `NAME` (or number, or start of fingerprint) without asking"},
+			&cli.DurationFlag{Name: "timeout", Value: defaultBrowseTimeout, Usage: "without LINK: how long to look for sessions on the local network"},
 			&cli.BoolFlag{Name: "json", Usage: "machine mode: JSON events on stdout, stdin lines are messages"},
 		},
 		Action: func(c *cli.Context) error { return join(c, io) },
@@ -35,24 +62,40 @@ func joinCommand(io *stdio) *cli.Command {
 
 func join(c *cli.Context, io *stdio) error {
 	jsonMode := c.Bool("json")
-	switch c.NArg() {
-	case 0:
-		return &userError{code: exitUsage, msg: "no link given", hint: "run 'ssc join LINK' with the link the host's 'ssc start' printed, e.g. ssc join ssc://192.168.1.20:7654/..."}
-	case 1:
-	default:
-		return &userError{code: exitUsage, msg: "join takes one link", hint: "run 'ssc join LINK'"}
+	if c.NArg() > 1 {
+		return &userError{code: exitUsage, msg: "join takes one link", hint: "run 'ssc join LINK', or 'ssc join' to look for sessions on the local network"}
 	}
-	link, err := discovery.ParseLink(c.Args().First())
-	if err != nil {
-		return &userError{code: exitUsage, msg: trimPrefix(err), hint: "copy the link exactly as 'ssc start' printed it: ssc://HOST:PORT/FINGERPRINT", err: err}
-	}
+	var link discovery.Link
 	var pin *keys.Fingerprint
-	if link.Pinned() {
-		fp, err := keys.ParseFingerprint(link.Fingerprint)
-		if err != nil {
-			return &userError{code: exitUsage, msg: trimPrefix(err), hint: "copy the link exactly as 'ssc start' printed it", err: err}
+	if c.NArg() == 1 {
+		if c.IsSet("session") {
+			return &userError{code: exitUsage, msg: "--session picks among the sessions found on the local network, and a link names one already", hint: "leave out either the link or --session"}
 		}
-		pin = &fp
+		var err error
+		if link, err = discovery.ParseLink(c.Args().First()); err != nil {
+			return &userError{code: exitUsage, msg: trimPrefix(err), hint: "copy the link exactly as 'ssc start' printed it: ssc://HOST:PORT/FINGERPRINT", err: err}
+		}
+		if link.Pinned() {
+			fp, err := keys.ParseFingerprint(link.Fingerprint)
+			if err != nil {
+				return &userError{code: exitUsage, msg: trimPrefix(err), hint: "copy the link exactly as 'ssc start' printed it", err: err}
+			}
+			pin = &fp
+		}
+	} else if t := c.Duration("timeout"); t <= 0 || t > maxBrowseTimeout {
+		return &userError{code: exitUsage, msg: fmt.Sprintf("--timeout must be more than 0 and at most %s", maxBrowseTimeout), hint: "the default is " + defaultBrowseTimeout.String()}
+	}
+
+	// On a terminal, the session is chosen before the questions; without
+	// one, nothing is looked for until the command line is known to be
+	// complete.
+	asking := !jsonMode && interactive(io)
+	var found discovery.Session
+	if link.Addr == "" && asking {
+		var err error
+		if found, err = discover(c, io, jsonMode); err != nil {
+			return err
+		}
 	}
 	name, err := askName(io, c.String("name"), jsonMode, "")
 	if err != nil {
@@ -72,10 +115,32 @@ func join(c *cli.Context, io *stdio) error {
 		keys.Wipe(pass)
 		return &userError{code: exitUsage, msg: "not a terminal", hint: "use --json to drive ssc from a script or a pipe"}
 	}
+	if link.Addr == "" && !asking {
+		if found, err = discover(c, io, jsonMode); err != nil {
+			keys.Wipe(pass)
+			return err
+		}
+	}
+
+	cfg := peer.Config{Name: name, Passphrase: pass, Pin: pin}
+	addr := link.Addr
+	if link.Addr == "" {
+		// What mDNS said is shown, never pinned: the passphrase proves the host.
+		addr = found.Addrs[0]
+		cfg.Dial = dialInOrder(found.Addrs, &addr)
+		if jsonMode {
+			if err := writeFound(io, found); err != nil {
+				keys.Wipe(pass)
+				return err
+			}
+		} else {
+			fmt.Fprintf(io.out, "ssc: joining %s\n", describe(found))
+		}
+	}
 	// Join wipes the passphrase once admission is done.
-	member, err := peer.Join(c.Context, link.Addr, peer.Config{Name: name, Passphrase: pass, Pin: pin})
+	member, err := peer.Join(c.Context, addr, cfg)
 	if err != nil {
-		return joinError(link, err)
+		return joinError(addr, err)
 	}
 	stop := context.AfterFunc(c.Context, func() { member.Leave() })
 	defer stop()
@@ -87,10 +152,16 @@ func join(c *cli.Context, io *stdio) error {
 		return endError(last)
 	}
 	fp := member.HostFingerprint()
-	if link.Pinned() {
-		fmt.Fprintf(io.out, "ssc: connected to %s; the host's certificate matches the link.\n", link.Addr)
-	} else {
-		fmt.Fprintf(io.out, "ssc: connected to %s. This link pins nothing: check that the host's screen shows\n     fingerprint %s\n", link.Addr, fp.Short())
+	switch {
+	case link.Pinned():
+		fmt.Fprintf(io.out, "ssc: connected to %s; the host's certificate matches the link.\n", addr)
+	case link.Addr == "":
+		fmt.Fprintf(io.out, "ssc: connected to %s. Anyone on the network can announce a session: check that the host's\n     screen shows fingerprint %s\n", addr, fp.Short())
+		if fp.String() != found.Fingerprint {
+			fmt.Fprintf(io.out, "ssc: warning: that is not the fingerprint announced on the network (%s):\n     someone there announced this session under a fingerprint that is not the host's\n", found.ShortFingerprint())
+		}
+	default:
+		fmt.Fprintf(io.out, "ssc: connected to %s. This link pins nothing: check that the host's screen shows\n     fingerprint %s\n", addr, fp.Short())
 	}
 	last, err := runConsole(c.Context, member, io)
 	if err != nil {
@@ -99,8 +170,117 @@ func join(c *cli.Context, io *stdio) error {
 	return endError(last)
 }
 
-// joinError says what went wrong joining, and what to do about it.
-func joinError(link discovery.Link, err error) error {
+// discover looks for sessions on the local network and returns the one to
+// join: the only one found, the one --session names, or the one the user
+// picks. Titles and host names in what it returns are safe to show.
+func discover(c *cli.Context, io *stdio, jsonMode bool) (discovery.Session, error) {
+	timeout := c.Duration("timeout")
+	asking := !jsonMode && interactive(io)
+	if asking {
+		fmt.Fprintf(io.out, "ssc: looking for sessions on the local network (%s)...\n", timeout)
+	}
+	found, err := browse(c.Context, discovery.BrowseConfig{Timeout: timeout})
+	if c.Context.Err() != nil {
+		return discovery.Session{}, &userError{code: exitOK, msg: "cancelled"}
+	}
+	if err != nil {
+		return discovery.Session{}, &userError{code: exitNetwork, err: err, msg: "cannot look for sessions on the local network: " + trimPrefix(err), hint: linkHint}
+	}
+	// Everything in an announcement came from whoever sent it.
+	for i := range found {
+		found[i].Title = sanitize.Text(found[i].Title)
+		found[i].Host = sanitize.Text(found[i].Host)
+	}
+	if c.IsSet("session") {
+		want := c.String("session")
+		s, err := discovery.Pick(found, want)
+		switch {
+		case errors.Is(err, discovery.ErrAmbiguous):
+			return s, &userError{code: exitUsage, err: err, msg: fmt.Sprintf("several sessions on the local network match %q", sanitize.Text(want)),
+				hint: "pass the start of the fingerprint instead; found: " + list(found)}
+		case err != nil && len(found) == 0:
+			return s, &userError{code: exitNetwork, err: err, msg: fmt.Sprintf("no session found on the local network within %s", timeout), hint: linkHint}
+		case err != nil:
+			return s, &userError{code: exitNetwork, err: err, msg: fmt.Sprintf("no session %q on the local network", sanitize.Text(want)),
+				hint: "found: " + list(found)}
+		}
+		return s, nil
+	}
+	switch {
+	case len(found) == 0:
+		return discovery.Session{}, &userError{code: exitNetwork, msg: fmt.Sprintf("no session found on the local network within %s", timeout), hint: linkHint}
+	case len(found) == 1:
+		return found[0], nil
+	case !asking:
+		return discovery.Session{}, &userError{code: exitUsage, msg: fmt.Sprintf("%d sessions found on the local network: say which with --session", len(found)),
+			hint: "found: " + list(found)}
+	}
+	return askSession(io, found)
+}
+
+// describe shows a session found on the local network, whose title and
+// host are already sanitised.
+func describe(s discovery.Session) string {
+	return fmt.Sprintf("%q on %s at %s, fingerprint %s", s.Title, s.Host, s.Addrs[0], s.ShortFingerprint())
+}
+
+// list names sessions on one line, numbered as askSession shows them.
+func list(sessions []discovery.Session) string {
+	var b strings.Builder
+	for i, s := range sessions {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%d) %q on %s (%s)", i+1, s.Title, s.Host, s.ShortFingerprint())
+	}
+	return b.String()
+}
+
+// foundEvent is, in --json mode without a link, the first event: the
+// session found on the local network, before joining it.
+type foundEvent struct {
+	jsonlines.Event
+	Host string `json:"host"`
+}
+
+// writeFound writes the found event. Its title and host are sanitised,
+// and its addresses and fingerprint were checked by discovery, so none
+// needs the escaping jsonlines gives text from peers.
+func writeFound(io *stdio, s discovery.Session) error {
+	b, err := json.Marshal(foundEvent{
+		Event: jsonlines.Event{Type: "found", Session: s.Title, Addr: s.Addrs[0], Addrs: s.Addrs, Fingerprint: s.Fingerprint},
+		Host:  s.Host,
+	})
+	if err != nil {
+		return err
+	}
+	_, err = io.out.Write(append(b, '\n'))
+	return err
+}
+
+// dialInOrder dials each of a session's addresses in turn, best first,
+// until one answers, and records which did in *used.
+func dialInOrder(addrs []string, used *string) func(ctx context.Context, network, _ string) (net.Conn, error) {
+	return func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var first error
+		for _, a := range addrs {
+			ctx, cancel := context.WithTimeout(ctx, dialAttempt)
+			conn, err := (&net.Dialer{}).DialContext(ctx, network, a)
+			cancel()
+			if err == nil {
+				*used = a
+				return conn, nil
+			}
+			if first == nil {
+				first = err
+			}
+		}
+		return nil, first
+	}
+}
+
+// joinError says what went wrong joining addr, and what to do about it.
+func joinError(addr string, err error) error {
 	var refused *peer.RefusedError
 	var dial *peer.DialError
 	switch {
@@ -122,7 +302,7 @@ func joinError(link discovery.Link, err error) error {
 		}
 		return &userError{code: exitRefused, err: err, msg: trimPrefix(err), hint: hint}
 	case errors.As(err, &dial):
-		return &userError{code: exitNetwork, err: err, msg: fmt.Sprintf("cannot reach %s: %v", link.Addr, dial.Err),
+		return &userError{code: exitNetwork, err: err, msg: fmt.Sprintf("cannot reach %s: %v", addr, dial.Err),
 			hint: "check the link, and that 'ssc start' is still running and reachable from here"}
 	case errors.Is(err, sanitize.ErrBadName):
 		return nameError(err)

@@ -57,7 +57,10 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 }
 
 // valueFlags are the flags that take a value, for flagsFirst.
-var valueFlags = map[string]bool{"name": true, "listen": true, "passphrase-file": true}
+var valueFlags = map[string]bool{
+	"name": true, "listen": true, "passphrase-file": true, "title": true,
+	"ngrok-timeout": true, "session": true, "timeout": true,
+}
 
 // flagsFirst moves a command's flags before its arguments, so that
 // "ssc join LINK --name bob" works as people type it: the flag parser

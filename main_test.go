@@ -8,8 +8,11 @@ import (
 )
 
 // TestMain lets the test binary be ssc itself: scripts run "ssc" as a
-// program, through the real entry point, exit status included.
+// program, through the real entry point, exit status included. That ssc
+// finds and announces sessions, and opens its tunnel, through the doubles
+// of netdouble_test.go.
 func TestMain(m *testing.M) {
+	useTestNetwork()
 	testscript.Main(m, map[string]func(){
 		"ssc": main,
 	})

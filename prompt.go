@@ -1,20 +1,21 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/peterh/liner"
 	"golang.org/x/term"
 
+	"github.com/ssc-chat/ssc/discovery"
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
 	"github.com/ssc-chat/ssc/peer/console"
 	"github.com/ssc-chat/ssc/sanitize"
-
-	"context"
 )
 
 // interactive reports whether ssc may ask questions and run the console.
@@ -70,6 +71,50 @@ func askPassphrase(io *stdio, jsonMode bool) ([]byte, error) {
 			return p, nil
 		}
 	}
+}
+
+// askSession lists the sessions found on the local network, whose titles
+// and hosts are sanitised, and asks which to join: by number or by title,
+// which Tab completes.
+func askSession(io *stdio, sessions []discovery.Session) (discovery.Session, error) {
+	fmt.Fprintf(io.out, "ssc: %d sessions on the local network:\n", len(sessions))
+	for i, s := range sessions {
+		fmt.Fprintf(io.out, "  %d) %s\n", i+1, describe(s))
+	}
+	l := liner.NewLiner()
+	defer l.Close()
+	l.SetCtrlCAborts(true)
+	l.SetCompleter(func(line string) []string { return completeSession(sessions, line) })
+	for {
+		raw, err := l.Prompt(fmt.Sprintf("which one (1-%d, or its name)? ", len(sessions)))
+		if err != nil {
+			return discovery.Session{}, aborted(err)
+		}
+		s, err := discovery.Pick(sessions, raw)
+		switch {
+		case err == nil:
+			return s, nil
+		case errors.Is(err, discovery.ErrAmbiguous):
+			fmt.Fprintf(io.err, "ssc: several sessions are called that: type its number\n")
+		default:
+			fmt.Fprintf(io.err, "ssc: type a number from 1 to %d, or the name of a session\n", len(sessions))
+		}
+	}
+}
+
+// completeSession offers the titles that start with what was typed,
+// ignoring case, and the numbers that do.
+func completeSession(sessions []discovery.Session, line string) []string {
+	var out []string
+	for i, s := range sessions {
+		if n := strconv.Itoa(i + 1); strings.HasPrefix(n, line) && line != "" {
+			out = append(out, n)
+		}
+		if len(line) <= len(s.Title) && strings.EqualFold(s.Title[:len(line)], line) {
+			out = append(out, s.Title)
+		}
+	}
+	return out
 }
 
 func aborted(err error) error {

@@ -31,10 +31,12 @@ const waitTimeout = 10 * time.Second
 //		starts 'ssc start --json --listen 127.0.0.1:0 ARGS...' with its
 //		stdin kept open, waits for its ready event and sets $LINK, $ADDR,
 //		$FP (the fingerprint), $FPSHORT (the fingerprint as people compare
-//		it) and $PASSPHRASE (the generated passphrase, or empty).
+//		it), $PASSPHRASE (the generated passphrase, or empty) and $PUBLIC
+//		(the link through the tunnel, or empty).
 //	member start [ARGS...]
 //		starts 'ssc join --json ARGS...' with its stdin kept open and waits
-//		for its welcome event.
+//		for its welcome event (after the found event, when it looked for
+//		the session on the local network).
 //	host|member say TEXT...
 //		writes TEXT as one line to the process's stdin.
 //	host|member wait REGEXP
@@ -48,6 +50,9 @@ const waitTimeout = 10 * time.Second
 //
 // A script has at most one host and one member running at a time. A
 // process still running when its script ends is killed.
+//
+// ssc finds sessions in $WORK/mdns and its tunnel logs to
+// $WORK/tunnel.log: see netdouble_test.go.
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"exits":  cmdExits,
 	"host":   procCmd("host"),
@@ -77,13 +82,20 @@ func setupScript(env *testscript.Env) error {
 	if race := os.Getenv("GORACE"); !strings.Contains(race, "atexit_sleep_ms") {
 		env.Setenv("GORACE", strings.TrimSpace(race+" atexit_sleep_ms=0"))
 	}
+	// The doubles for mDNS and ngrok (netdouble_test.go).
+	mdns := filepath.Join(env.WorkDir, "mdns")
+	if err := os.Mkdir(mdns, 0o755); err != nil {
+		return err
+	}
+	env.Setenv("SSCTEST_MDNS", mdns)
+	env.Setenv("SSCTEST_TUNNEL_LOG", filepath.Join(env.WorkDir, "tunnel.log"))
 	s := &script{procs: make(map[string]*proc)}
 	for _, kv := range env.Vars {
 		name, _, _ := strings.Cut(kv, "=")
 		s.envNames = append(s.envNames, name)
 	}
 	// Variables ssc reads that scripts set with env.
-	s.envNames = append(s.envNames, "SSC_PASSPHRASE", "NO_COLOR")
+	s.envNames = append(s.envNames, "SSC_PASSPHRASE", "NO_COLOR", "NGROK_AUTHTOKEN", "SSCTEST_TUNNEL")
 	slices.Sort(s.envNames)
 	s.envNames = slices.Compact(s.envNames)
 	env.Values[scriptKey{}] = s
@@ -231,12 +243,20 @@ func startProc(ts *testscript.TestScript, s *script, role string, args []string)
 		ts.Fatalf("%s start: %v\n[stderr]\n%s", role, err, p.stderr)
 	}
 	ts.Logf("[%s] %s", role, line)
+	if role == "member" && strings.HasPrefix(line, `{"type":"found",`) {
+		// It looked for the session on the local network: the welcome is next.
+		if line, err = p.waitLine(regexp.MustCompile(`^\{"type":"(?:[^f]|f[^o])`)); err != nil {
+			ts.Fatalf("%s start: %v\n[stderr]\n%s", role, err, p.stderr)
+		}
+		ts.Logf("[%s] %s", role, line)
+	}
 	var ev struct {
 		Type        string `json:"type"`
 		Link        string `json:"link"`
 		Addr        string `json:"addr"`
 		Fingerprint string `json:"fingerprint"`
 		Passphrase  string `json:"passphrase"`
+		Public      string `json:"public"`
 	}
 	if err := json.Unmarshal([]byte(line), &ev); err != nil || ev.Type != r.first {
 		ts.Fatalf("%s start: the first line is not a %s event", role, r.first)
@@ -251,6 +271,7 @@ func startProc(ts *testscript.TestScript, s *script, role string, args []string)
 		ts.Setenv("FP", fp)
 		ts.Setenv("FPSHORT", fp[0:4]+"-"+fp[4:8]+"-"+fp[8:12]+"-"+fp[12:16])
 		ts.Setenv("PASSPHRASE", ev.Passphrase)
+		ts.Setenv("PUBLIC", ev.Public)
 	}
 	return p
 }

@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
+	"strings"
 	"syscall"
+	"time"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -15,25 +20,55 @@ import (
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
 	"github.com/ssc-chat/ssc/peer/jsonlines"
+	"github.com/ssc-chat/ssc/sanitize"
 )
 
-const defaultListen = ":7654"
+const (
+	defaultListen = ":7654"
+	// maxTitleRunes caps the session's display name (--title).
+	maxTitleRunes = 48
+	// defaultNgrokTimeout is how long start waits for the ngrok tunnel.
+	defaultNgrokTimeout = 15 * time.Second
+	// ngrokCardURL is where an ngrok account gets the card that TCP
+	// endpoints need (ERR_NGROK_8013).
+	ngrokCardURL = "https://dashboard.ngrok.com/settings#id-verification"
+)
+
+// How start reaches the network beyond its own listener. The test program
+// replaces both (main_test.go), so that no test multicasts on the
+// machine's network or dials ngrok's cloud.
+var (
+	announce = func(a discovery.Announcement) (announcer, error) { return discovery.Announce(a) }
+	// newTunnel is called only with a non-empty authtoken.
+	newTunnel = func(authtoken string) discovery.Tunnel { return discovery.Ngrok{AuthToken: authtoken} }
+)
+
+// announcer is a running mDNS announcement.
+type announcer interface {
+	Interfaces() []string
+	Close() error
+}
 
 func startCommand(io *stdio) *cli.Command {
 	return &cli.Command{
 		Name:      "start",
 		Usage:     "host a new session and chat in it",
-		UsageText: "ssc start [--name NAME] [--listen ADDR] [--passphrase-file FILE] [--json]",
+		UsageText: "ssc start [--name NAME] [--title TEXT] [--listen ADDR] [--passphrase-file FILE] [--no-mdns] [--ngrok] [--json]",
 		Description: "Prints the passphrase (four fresh diceware words unless you give one), the addresses\n" +
 			"it listens on and the link to give to others. Ending it (/end, /quit, Ctrl-C, Ctrl-D)\n" +
-			"ends the session for everyone and wipes its keys.",
+			"ends the session for everyone and wipes its keys.\n" +
+			"While it runs, 'ssc join' finds it on the local network (mDNS) unless --no-mdns is given.\n" +
+			"With --ngrok it is also reachable from anywhere through an ngrok TCP tunnel; the\n" +
+			"authtoken of your ngrok account is read from " + discovery.AuthTokenEnv + ".",
 		OnUsageError: usageError,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "name", Usage: "your name in the session (asked for when missing)"},
+			&cli.StringFlag{Name: "title", Usage: "the session's name, as joiners see it (default: \"NAME's session\")"},
 			&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address to listen on; when the default port is taken, a free one is used"},
 			&cli.StringFlag{Name: "passphrase-file", Usage: "read the passphrase from `FILE` (or set " + passphraseEnv + "); default: a generated one"},
 			&cli.BoolFlag{Name: "no-mdns", Usage: "do not announce the session on the local network"},
-			&cli.BoolFlag{Name: "ngrok", Usage: "also open a public ngrok TCP tunnel (needs NGROK_AUTHTOKEN)"},
+			&cli.BoolFlag{Name: "ngrok", Usage: "also open a public ngrok TCP tunnel (needs " + discovery.AuthTokenEnv + ")"},
+			&cli.DurationFlag{Name: "ngrok-timeout", Value: defaultNgrokTimeout, Usage: "how long to wait for the ngrok tunnel before going on without it"},
 			&cli.BoolFlag{Name: "json", Usage: "machine mode: JSON events on stdout, stdin lines are messages"},
 		},
 		Action: func(c *cli.Context) error { return start(c, io) },
@@ -45,14 +80,27 @@ func start(c *cli.Context, io *stdio) error {
 		return &userError{code: exitUsage, msg: fmt.Sprintf("start takes no arguments, got %q", c.Args().First()), hint: "to join a session, run 'ssc join LINK'"}
 	}
 	jsonMode := c.Bool("json")
+	var authtoken string
 	if c.Bool("ngrok") {
-		return &userError{code: exitUsage, msg: "--ngrok is not available in this version of ssc", hint: "people on your network can join with the printed link; others need a route to this machine"}
+		// Checked before anything else: without it ngrok retries until the timeout.
+		authtoken = strings.TrimSpace(os.Getenv(discovery.AuthTokenEnv))
+		if authtoken == "" {
+			return &userError{code: exitUsage, msg: "--ngrok needs your ngrok authtoken in " + discovery.AuthTokenEnv,
+				hint: "copy it from " + discovery.AuthTokenURL + " and run: export " + discovery.AuthTokenEnv + "=..."}
+		}
+		if c.Duration("ngrok-timeout") <= 0 {
+			return &userError{code: exitUsage, msg: "--ngrok-timeout must be positive", hint: "the default is " + defaultNgrokTimeout.String()}
+		}
 	}
 	if !jsonMode && !interactive(io) {
 		// Checked before anything listens or a passphrase is printed into a log.
 		return &userError{code: exitUsage, msg: "not a terminal", hint: "use --json to drive ssc from a script or a pipe"}
 	}
 	name, err := askName(io, c.String("name"), jsonMode, "host")
+	if err != nil {
+		return err
+	}
+	title, err := sessionTitle(c.String("title"), c.IsSet("title"), name)
 	if err != nil {
 		return err
 	}
@@ -74,7 +122,7 @@ func start(c *cli.Context, io *stdio) error {
 	if err != nil {
 		return err
 	}
-	session, err := host.New(host.Config{SessionName: name + "'s session", Passphrase: pass, Identity: id})
+	session, err := host.New(host.Config{SessionName: title, Passphrase: pass, Identity: id})
 	if err != nil {
 		return err
 	}
@@ -98,24 +146,132 @@ func start(c *cli.Context, io *stdio) error {
 	stop := context.AfterFunc(c.Context, func() { member.Leave() })
 	defer stop()
 
+	fp := session.Fingerprint()
 	addrs := joinAddrs(ln.Addr())
-	link := discovery.Link{Addr: addrs[0], Fingerprint: session.Fingerprint().String()}
+	link := discovery.Link{Addr: addrs[0], Fingerprint: fp.String()}
+	var warnings []*userError
+
+	// The announcement lives as long as the session.
+	var announced []string
+	if !c.Bool("no-mdns") {
+		tcp := ln.Addr().(*net.TCPAddr)
+		an, err := announce(discovery.Announcement{Info: discovery.Info{Title: title, Fingerprint: fp.String()}, Port: tcp.Port, IP: tcp.IP})
+		if err != nil {
+			warnings = append(warnings, &userError{msg: "the session is not announced on the local network: " + trimPrefix(err),
+				hint: "others can still join with the link"})
+		} else {
+			defer an.Close()
+			announced = an.Interfaces()
+		}
+	}
+
+	var public discovery.Link
+	if authtoken != "" {
+		timeout := c.Duration("ngrok-timeout")
+		if !jsonMode {
+			fmt.Fprintf(io.out, "ssc: opening the ngrok tunnel (waiting up to %s)...\n", timeout)
+		}
+		ctx, cancel := context.WithTimeout(c.Context, timeout)
+		tunnel, addr, err := newTunnel(authtoken).Listen(ctx)
+		cancel()
+		switch {
+		case c.Context.Err() != nil:
+			// Interrupted while waiting: the session ends.
+			if tunnel != nil {
+				tunnel.Close()
+			}
+			return nil
+		case err != nil:
+			warnings = append(warnings, tunnelWarning(err, timeout))
+		default:
+			public = discovery.Link{Addr: addr, Fingerprint: fp.String()}
+			tunnelServed := make(chan error, 1)
+			go func() { tunnelServed <- session.Serve(tunnel) }()
+			defer func() { session.Close(); tunnel.Close(); <-tunnelServed }()
+		}
+	}
+
 	if jsonMode {
 		w := jsonlines.NewWriter(io.out)
-		ready := jsonlines.Event{Type: "ready", Addr: addrs[0], Addrs: addrs, Link: link.String(), Fingerprint: session.Fingerprint().String(), Session: member.Session()}
+		ready := readyEvent{Event: jsonlines.Event{Type: "ready", Addr: addrs[0], Addrs: addrs, Link: link.String(), Fingerprint: fp.String(), Session: member.Session()}}
 		if generated {
 			ready.Passphrase = string(pass)
 		}
-		w.Write(ready)
+		if public.Addr != "" {
+			ready.Public = public.String()
+		}
+		if err := writeReady(io, ready); err != nil {
+			return err
+		}
+		for _, warn := range warnings {
+			w.Write(jsonlines.Event{Type: "error", Text: warn.msg + " (" + warn.hint + ")"})
+		}
 		_, err := jsonlines.Run(c.Context, member, io.in, w)
 		return err
 	}
-	printBanner(io, member.Session(), string(pass), addrs, session.Fingerprint(), link)
+	for _, warn := range warnings {
+		fmt.Fprintf(io.err, "ssc: warning: %s\nssc: hint: %s\n", warn.msg, warn.hint)
+	}
+	printBanner(io, member.Session(), string(pass), addrs, fp, link, public, announced)
 	last, err := runConsole(c.Context, member, io)
 	if err != nil {
 		return err
 	}
 	return endError(last)
+}
+
+// readyEvent is the first event of ssc start --json. Public is the link
+// through the ngrok tunnel, when it is up.
+type readyEvent struct {
+	jsonlines.Event
+	Public string `json:"public,omitempty"`
+}
+
+// writeReady writes the ready event as one line. Every string in it was
+// made here or checked (addresses, links, the fingerprint, the operator's
+// own validated name, a generated passphrase), so none needs the escaping
+// that jsonlines gives text from peers.
+func writeReady(io *stdio, ready readyEvent) error {
+	b, err := json.Marshal(ready)
+	if err != nil {
+		return err
+	}
+	_, err = io.out.Write(append(b, '\n'))
+	return err
+}
+
+// sessionTitle returns the session's display name: --title made safe to
+// show and cut to maxTitleRunes, or "NAME's session".
+func sessionTitle(raw string, given bool, name string) (string, error) {
+	if !given {
+		return name + "'s session", nil
+	}
+	title := strings.Join(strings.Fields(sanitize.Text(raw)), " ")
+	if title == "" {
+		return "", &userError{code: exitUsage, msg: "the title is empty", hint: "give --title some visible text, or leave it out for \"" + name + "'s session\""}
+	}
+	if utf8.RuneCountInString(title) > maxTitleRunes {
+		title = strings.TrimSpace(string([]rune(title)[:maxTitleRunes]))
+	}
+	return title, nil
+}
+
+// tunnelWarning says why the ngrok tunnel is not up, in ngrok's own words
+// (they came from its service: made safe to show), and what to do.
+func tunnelWarning(err error, timeout time.Duration) *userError {
+	words := strings.Join(strings.Fields(sanitize.Text(trimPrefix(err))), " ")
+	warn := &userError{msg: "the ngrok tunnel is not open: " + words,
+		hint: "the session runs on the local network only; check " + discovery.AuthTokenEnv + " and this machine's internet connection"}
+	switch {
+	case discovery.NgrokErrorCode(err) == "ERR_NGROK_8013":
+		warn.hint = "ngrok opens TCP endpoints only for accounts with a credit or debit card on file, even free ones (ERR_NGROK_8013): add one at " +
+			ngrokCardURL + " and start again; meanwhile the session runs on the local network only"
+	case errors.Is(err, context.DeadlineExceeded):
+		warn.msg = fmt.Sprintf("the ngrok tunnel was not open within %s: %s", timeout, words)
+		warn.hint = "the session runs on the local network only; check " + discovery.AuthTokenEnv +
+			" and this machine's internet connection, or wait longer with --ngrok-timeout"
+	}
+	return warn
 }
 
 // listen listens on addr. When the default port is taken, another instance
@@ -167,7 +323,7 @@ func joinAddrs(a net.Addr) []string {
 	return all
 }
 
-func printBanner(io *stdio, session, pass string, addrs []string, fp keys.Fingerprint, link discovery.Link) {
+func printBanner(io *stdio, session, pass string, addrs []string, fp keys.Fingerprint, link, public discovery.Link, announced []string) {
 	p := func(format string, args ...any) { fmt.Fprintf(io.out, format+"\n", args...) }
 	p("ssc: %q is open. Everything in it lives in memory and ends with it.", session)
 	p("  passphrase:   %s", pass)
@@ -180,7 +336,16 @@ func printBanner(io *stdio, session, pass string, addrs []string, fp keys.Finger
 	}
 	p("  fingerprint:  %s", fp.Short())
 	p("  link:         %s", link)
+	if public.Addr != "" {
+		p("  public link:  %s  (through ngrok)", public)
+	}
+	if len(announced) > 0 {
+		p("  announced:    on the local network (%s): 'ssc join' finds it there", strings.Join(announced, ", "))
+	}
 	p("Tell others to run:  ssc join %s", link)
+	if public.Addr != "" {
+		p("or, away from this network:  ssc join %s", public)
+	}
 	p("and give them the passphrase by another channel (say it, don't paste it next to the link).")
 	p("")
 }

@@ -1,4 +1,9 @@
-// Package discovery finds sessions: it parses and formats join links. It
-// imports no other ssc package and never decides whom to trust: a
-// fingerprint it reads is either pinned by the user's own link or only shown.
+// Package discovery finds sessions and makes them reachable: it parses and
+// formats join links, announces and browses sessions on the local network
+// over mDNS (DNS-SD type _ssc._tcp), and opens the public ngrok tunnel.
+//
+// It imports no other ssc package, never prints, and never decides whom to
+// trust: a fingerprint it reads is either pinned by the user's own link or
+// only shown. Everything it returns from mDNS is unauthenticated input from
+// the network, bounded in size but not sanitised for display.
 package discovery

@@ -1,9 +1,9 @@
 package host
 
 import (
-	"bufio"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -65,30 +65,46 @@ func (m *member) enqueue(frame []byte) bool {
 
 // writeLoop sends queued frames until the queue is closed, then closes the
 // connection. Frames that queued up meanwhile go out in one write: under
-// load that is far fewer TLS records and system calls per frame.
+// load that is far fewer TLS records and system calls per frame. The batch
+// buffer is borrowed only while there is a batch, so an idle member costs
+// its queue and nothing more.
 func (m *member) writeLoop() {
 	defer m.conn.Close()
-	w := bufio.NewWriterSize(m.conn, 16<<10)
 	for frame := range m.out {
 		m.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-		w.Write(frame)
+		if len(m.out) == 0 {
+			if _, err := m.conn.Write(frame); err != nil {
+				return
+			}
+			continue
+		}
+		buf := batchPool.Get().(*[]byte)
+		b := append((*buf)[:0], frame...)
 	batch:
-		for {
+		for len(b) < maxBatch {
 			select {
 			case more, ok := <-m.out:
 				if !ok {
 					break batch
 				}
-				w.Write(more)
+				b = append(b, more...)
 			default:
 				break batch
 			}
 		}
-		if err := w.Flush(); err != nil {
+		_, err := m.conn.Write(b)
+		*buf = b[:0]
+		batchPool.Put(buf)
+		if err != nil {
 			return
 		}
 	}
 }
+
+// maxBatch bounds one batched write; a frame may take it a little over.
+const maxBatch = 32 << 10
+
+var batchPool = sync.Pool{New: func() any { b := make([]byte, 0, maxBatch+wire.MaxFrame); return &b }}
 
 // serveMember reads a seated member's frames until it leaves or breaks the
 // protocol. It is the member's only reader.
