@@ -53,7 +53,7 @@ func joinCommand(io *stdio) *cli.Command {
 			&cli.StringFlag{Name: "name", Usage: "your name in the session (asked for when missing)"},
 			&cli.StringFlag{Name: "passphrase-file", Usage: "read the passphrase from `FILE` (or set " + passphraseEnv + ")"},
 			&cli.StringFlag{Name: "session", Usage: "without LINK: join the session found on the local network with this `NAME` (or number, or start of fingerprint) without asking"},
-			&cli.DurationFlag{Name: "timeout", Value: defaultBrowseTimeout, Usage: "without LINK: how long to look for sessions on the local network"},
+			&cli.DurationFlag{Name: "timeout", Value: defaultBrowseTimeout, Usage: "without LINK: look for sessions on the local network for `DURATION`"},
 			&cli.BoolFlag{Name: "json", Usage: "machine mode: JSON events on stdout, stdin lines are messages"},
 		},
 		Action: func(c *cli.Context) error { return join(c, io) },
@@ -92,6 +92,11 @@ func join(c *cli.Context, io *stdio) error {
 	asking := !jsonMode && interactive(io)
 	var found discovery.Session
 	if link.Addr == "" && asking {
+		if given := c.String("name"); given != "" {
+			if _, err := sanitize.Name(given); err != nil {
+				return nameError(err)
+			}
+		}
 		var err error
 		if found, err = discover(c, io, jsonMode); err != nil {
 			return err

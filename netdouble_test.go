@@ -28,8 +28,8 @@ import (
 //			host laptop.ssc.local.
 //			addr 127.0.0.1:7654
 //			txt "v=1"
-//		and more txt lines, each a Go string literal, so that scripts can
-//		announce hostile sessions of their own. Without SSCTEST_MDNS
+//		and more txt lines, each a Go string literal (as the host may be),
+//		so that scripts can announce hostile sessions of their own. Without SSCTEST_MDNS
 //		nothing is announced and nothing found.
 //	SSCTEST_TUNNEL=loopback|stall|card
 //		what the ngrok tunnel does: listen on 127.0.0.1:0 and give that
@@ -118,6 +118,11 @@ func readRecord(path string) (discovery.Record, error) {
 		switch key {
 		case "host":
 			r.Host = value
+			if strings.HasPrefix(value, `"`) {
+				if r.Host, err = strconv.Unquote(value); err != nil {
+					return r, err
+				}
+			}
 		case "addr":
 			if r.Addr, err = netip.ParseAddrPort(value); err != nil {
 				return r, err

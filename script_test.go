@@ -84,7 +84,7 @@ func setupScript(env *testscript.Env) error {
 	}
 	// The doubles for mDNS and ngrok (netdouble_test.go).
 	mdns := filepath.Join(env.WorkDir, "mdns")
-	if err := os.Mkdir(mdns, 0o755); err != nil {
+	if err := os.MkdirAll(mdns, 0o755); err != nil {
 		return err
 	}
 	env.Setenv("SSCTEST_MDNS", mdns)

@@ -63,12 +63,12 @@ func startCommand(io *stdio) *cli.Command {
 		OnUsageError: usageError,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "name", Usage: "your name in the session (asked for when missing)"},
-			&cli.StringFlag{Name: "title", Usage: "the session's name, as joiners see it (default: \"NAME's session\")"},
+			&cli.StringFlag{Name: "title", Usage: "show `TEXT` to joiners as the session's name (default: \"NAME's session\")"},
 			&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address to listen on; when the default port is taken, a free one is used"},
 			&cli.StringFlag{Name: "passphrase-file", Usage: "read the passphrase from `FILE` (or set " + passphraseEnv + "); default: a generated one"},
 			&cli.BoolFlag{Name: "no-mdns", Usage: "do not announce the session on the local network"},
 			&cli.BoolFlag{Name: "ngrok", Usage: "also open a public ngrok TCP tunnel (needs " + discovery.AuthTokenEnv + ")"},
-			&cli.DurationFlag{Name: "ngrok-timeout", Value: defaultNgrokTimeout, Usage: "how long to wait for the ngrok tunnel before going on without it"},
+			&cli.DurationFlag{Name: "ngrok-timeout", Value: defaultNgrokTimeout, Usage: "wait at most `DURATION` for the ngrok tunnel, then go on without it"},
 			&cli.BoolFlag{Name: "json", Usage: "machine mode: JSON events on stdout, stdin lines are messages"},
 		},
 		Action: func(c *cli.Context) error { return start(c, io) },
@@ -228,9 +228,9 @@ type readyEvent struct {
 }
 
 // writeReady writes the ready event as one line. Every string in it was
-// made here or checked (addresses, links, the fingerprint, the operator's
-// own validated name, a generated passphrase), so none needs the escaping
-// that jsonlines gives text from peers.
+// made here or checked (addresses, links, the fingerprint, the sanitised
+// title, a generated passphrase), so none needs the escaping that
+// jsonlines gives text from peers.
 func writeReady(io *stdio, ready readyEvent) error {
 	b, err := json.Marshal(ready)
 	if err != nil {
@@ -246,7 +246,7 @@ func sessionTitle(raw string, given bool, name string) (string, error) {
 	if !given {
 		return name + "'s session", nil
 	}
-	title := strings.Join(strings.Fields(sanitize.Text(raw)), " ")
+	title := sanitize.Text(strings.Join(strings.Fields(raw), " "))
 	if title == "" {
 		return "", &userError{code: exitUsage, msg: "the title is empty", hint: "give --title some visible text, or leave it out for \"" + name + "'s session\""}
 	}
@@ -259,7 +259,7 @@ func sessionTitle(raw string, given bool, name string) (string, error) {
 // tunnelWarning says why the ngrok tunnel is not up, in ngrok's own words
 // (they came from its service: made safe to show), and what to do.
 func tunnelWarning(err error, timeout time.Duration) *userError {
-	words := strings.Join(strings.Fields(sanitize.Text(trimPrefix(err))), " ")
+	words := sanitize.Text(strings.Join(strings.Fields(trimPrefix(err)), " "))
 	warn := &userError{msg: "the ngrok tunnel is not open: " + words,
 		hint: "the session runs on the local network only; check " + discovery.AuthTokenEnv + " and this machine's internet connection"}
 	switch {

@@ -29,8 +29,8 @@ const (
 )
 
 // ErrNoInterface is returned by Announce and Browse when no network
-// interface is up with an IPv4 address.
-var ErrNoInterface = errors.New("discovery: no network interface with an IPv4 address is up")
+// interface is fit to use.
+var ErrNoInterface = errors.New("discovery: no network interface to use")
 
 // quiet is the library's logger: it logs malformed packets from the
 // network, which are not the user's business and would garble the console.
@@ -42,11 +42,12 @@ type Announcement struct {
 	// Port is the TCP port the session listens on.
 	Port int
 	// IP, unless nil or unspecified, is the one address the session listens
-	// on; only the interface that has it announces it.
+	// on; only the interfaces that have it announce it.
 	IP net.IP
-	// Interfaces to announce on; nil means every interface that is up,
-	// multicast-capable and has an IPv4 address, or, when there is none
-	// but loopback, the loopback interface.
+	// Interfaces to announce on; nil means the interfaces that have IP, or,
+	// without IP, every interface that is up, multicast-capable and has an
+	// IPv4 address, or, when there is none but loopback, the loopback
+	// interface.
 	Interfaces []net.Interface
 }
 
@@ -72,11 +73,17 @@ func Announce(a Announcement) (*Announcer, error) {
 	if a.Port < 1 || a.Port > 65535 {
 		return nil, fmt.Errorf("discovery: announcing port %d", a.Port)
 	}
+	listenAll := a.IP == nil || a.IP.IsUnspecified()
 	ifaces := a.Interfaces
-	if ifaces == nil {
-		if ifaces, err = multicastInterfaces(); err != nil {
-			return nil, err
-		}
+	switch {
+	case ifaces != nil:
+	case listenAll:
+		ifaces, err = multicastInterfaces()
+	default:
+		ifaces, err = interfacesWith(a.IP)
+	}
+	if err != nil {
+		return nil, err
 	}
 	type zone struct {
 		iface net.Interface
@@ -85,7 +92,7 @@ func Announce(a Announcement) (*Announcer, error) {
 	var zones []zone
 	for _, ifi := range ifaces {
 		ips := ipv4Addrs(ifi)
-		if a.IP != nil && !a.IP.IsUnspecified() {
+		if !listenAll {
 			if !containsIP(ips, a.IP) {
 				continue
 			}
@@ -95,8 +102,11 @@ func Announce(a Announcement) (*Announcer, error) {
 			zones = append(zones, zone{ifi, ips})
 		}
 	}
+	if len(zones) == 0 && listenAll {
+		return nil, fmt.Errorf("%w: none has an IPv4 address", ErrNoInterface)
+	}
 	if len(zones) == 0 {
-		return nil, ErrNoInterface
+		return nil, fmt.Errorf("%w: none has the address %s", ErrNoInterface, a.IP)
 	}
 	host := hostName()
 	label := instanceLabel(a.Title, a.Fingerprint)
@@ -327,7 +337,25 @@ func multicastInterfaces() ([]net.Interface, error) {
 	if len(loop) > 0 {
 		return loop, nil
 	}
-	return nil, ErrNoInterface
+	return nil, fmt.Errorf("%w: none is up with an IPv4 address", ErrNoInterface)
+}
+
+// interfacesWith returns the interfaces that are up and have ip.
+func interfacesWith(ip net.IP) ([]net.Interface, error) {
+	all, err := net.Interfaces()
+	if err != nil {
+		return nil, fmt.Errorf("discovery: listing network interfaces: %w", err)
+	}
+	var out []net.Interface
+	for _, ifi := range all {
+		if ifi.Flags&net.FlagUp != 0 && containsIP(ipv4Addrs(ifi), ip) {
+			out = append(out, ifi)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: none has the address %s", ErrNoInterface, ip)
+	}
+	return out, nil
 }
 
 func ipv4Addrs(ifi net.Interface) []net.IP {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -92,7 +94,7 @@ func (n Ngrok) Listen(ctx context.Context) (net.Listener, string, error) {
 	}
 	if r.err != nil {
 		agent.Disconnect()
-		return nil, "", fmt.Errorf("discovery: ngrok: %w", r.err)
+		return nil, "", &tunnelError{err: r.err}
 	}
 	u := r.ln.URL()
 	public, err := checkAddr(u.Host)
@@ -118,6 +120,25 @@ func (l *ngrokListener) Close() error {
 		l.agent.Disconnect()
 	})
 	return l.err
+}
+
+// tunnelError is ngrok's error, which it keeps for errors.As, with each
+// distinct failure said once: ngrok retries until the deadline and joins
+// the errors of all its attempts with "; ".
+type tunnelError struct{ err error }
+
+func (e *tunnelError) Unwrap() error { return e.err }
+
+func (e *tunnelError) Error() string {
+	var parts []string
+	for p := range strings.SplitSeq(e.err.Error(), "; ") {
+		// The first may carry the prefix of a wrapping error.
+		said := slices.ContainsFunc(parts, func(q string) bool { return q == p || strings.HasSuffix(q, ": "+p) })
+		if !said {
+			parts = append(parts, p)
+		}
+	}
+	return "discovery: ngrok: " + strings.Join(parts, "; ")
 }
 
 // NgrokErrorCode returns the code of the ngrok service error in err's

@@ -54,6 +54,20 @@ func TestNgrokErrorCode(t *testing.T) {
 	}
 }
 
+// ngrok joins the error of each attempt; the same failure is said once.
+func TestTunnelErrorSaysEachFailureOnce(t *testing.T) {
+	card := ngrokError{"ERR_NGROK_8013", "no card"}
+	attempt := errors.New("dial tcp: lookup connect.ngrok-agent.com: no such host")
+	err := &tunnelError{err: fmt.Errorf("failed to connect: %v; %v; %w; %w", attempt, attempt, card, context.DeadlineExceeded)}
+	want := "discovery: ngrok: failed to connect: dial tcp: lookup connect.ngrok-agent.com: no such host; " + card.Error() + "; context deadline exceeded"
+	if err.Error() != want {
+		t.Errorf("Error() = %q, want %q", err.Error(), want)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) || NgrokErrorCode(err) != "ERR_NGROK_8013" {
+		t.Errorf("the error lost what it wraps")
+	}
+}
+
 // TestNgrokLive opens a real tunnel through ngrok's cloud, and sends bytes
 // through it both ways. It runs only when asked to, with an account:
 //

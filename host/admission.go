@@ -39,6 +39,7 @@ func (s *Session) serveRemote(raw net.Conn) {
 		conn.Close()
 		return
 	}
+	r.SetLimit(wire.MaxHelloFrame)
 	m, err := s.hello(conn, r, raw.RemoteAddr().String(), false)
 	if err != nil {
 		conn.Close()
@@ -126,10 +127,16 @@ func (s *Session) hello(conn net.Conn, r *wire.Reader, from string, local bool) 
 		return nil, err
 	}
 	name, err := sanitize.Name(h.Name)
-	if err != nil {
+	if err != nil || name != h.Name {
 		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseBadName})
 	}
-	m := newMember(conn, name, s.cfg.Now(), local)
+	// The entry's self-signature is checked once here so that a broken
+	// client learns at once; members check it again, as they trust no host.
+	pub := keys.PublicIdentity{SignKey: h.Identity.SignKey, KEMKey: h.Identity.KEMKey}
+	if pub.Check() != nil || keys.VerifyEntry(pub, name, h.Identity.Created, h.Identity.Sig) != nil {
+		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseBadName})
+	}
+	m := newMember(conn, name, s.cfg.Now(), local, h.Identity)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -150,7 +157,7 @@ func (s *Session) hello(conn net.Conn, r *wire.Reader, from string, local bool) 
 	if local {
 		s.local = m
 	}
-	welcome := &wire.Welcome{Name: name, Session: s.cfg.SessionName, Members: s.rosterLocked()}
+	welcome := &wire.Welcome{Name: name, Session: s.cfg.SessionName, Members: s.rosterLocked(), SessionID: s.sessionID()}
 	m.enqueue(mustFrame(welcome))
 	conn.SetDeadline(time.Time{})
 	r.SetLimit(wire.MaxFrame)

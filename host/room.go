@@ -2,7 +2,6 @@ package host
 
 import (
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -28,13 +27,15 @@ type member struct {
 	local   bool
 	conn    net.Conn
 	limiter *rate.Limiter // used only by the member's reader
+	id      wire.Identity // public keys, relayed as the member signed them
 
 	out    chan []byte // encoded frames, shared read-only between members
 	closed bool        // out is closed; guarded by Session.mu
 }
 
-func newMember(conn net.Conn, name string, now time.Time, local bool) *member {
+func newMember(conn net.Conn, name string, now time.Time, local bool, id wire.Identity) *member {
 	return &member{
+		id:      id,
 		name:    name,
 		key:     sanitize.NameKey(name),
 		since:   now,
@@ -46,7 +47,7 @@ func newMember(conn net.Conn, name string, now time.Time, local bool) *member {
 }
 
 func (m *member) wire() wire.Member {
-	return wire.Member{Name: m.name, Since: m.since.UnixMilli(), Host: m.local}
+	return wire.Member{Name: m.name, Since: m.since.UnixMilli(), Host: m.local, Identity: m.id}
 }
 
 // enqueue offers a frame without blocking and reports whether it fit.
@@ -118,6 +119,8 @@ func (s *Session) serveMember(m *member, r *wire.Reader) {
 		switch msg := msg.(type) {
 		case *wire.Say:
 			s.say(m, msg)
+		case *wire.Direct:
+			s.direct(m, msg)
 		case *wire.Bye:
 			s.leave(m, wire.LeaveQuit)
 			return
@@ -131,21 +134,54 @@ func (s *Session) serveMember(m *member, r *wire.Reader) {
 }
 
 // say relays a member's line to everyone, the sender included: seeing it
-// come back is how a member knows the host accepted it.
+// come back is how a member knows the host accepted it. The host does not
+// verify the signature: it names the sender by the connection, and every
+// member verifies against that name's key (docs/protocol.md §5.2).
 func (s *Session) say(m *member, msg *wire.Say) {
-	if strings.TrimSpace(msg.Text) == "" {
+	if !s.allow(m) {
 		return
 	}
-	if !m.limiter.Allow() {
-		s.tell(m, "message not sent: you are sending faster than the session allows; wait a few seconds")
-		return
-	}
-	frame := mustFrame(&wire.ChatMessage{From: m.name, Text: msg.Text, Action: msg.Action, Time: s.cfg.Now().UnixMilli()})
+	frame := mustFrame(&wire.ChatMessage{From: m.name, Body: msg.Body, Counter: msg.Counter, Sig: msg.Sig, Time: s.cfg.Now().UnixMilli()})
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !m.closed {
 		s.broadcastLocked(frame, nil)
 	}
+}
+
+// direct relays a sealed message to its recipient and, as an
+// acknowledgement, back to its sender. The host cannot read it (§5.4).
+func (s *Session) direct(m *member, msg *wire.Direct) {
+	if !s.allow(m) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	to := s.members[sanitize.NameKey(msg.To)]
+	if to == nil || m.closed {
+		if !m.closed {
+			m.enqueue(mustFrame(&wire.Notice{Text: "direct message not sent: nobody called " + msg.To + " is here"}))
+		}
+		return
+	}
+	frame := mustFrame(&wire.DirectMessage{From: m.name, To: to.name, Sealed: msg.Sealed, Counter: msg.Counter, Sig: msg.Sig, Time: s.cfg.Now().UnixMilli()})
+	for _, r := range []*member{to, m} {
+		if !r.enqueue(frame) {
+			s.dropSlowLocked([]*member{r})
+		}
+		if r == m && to == m {
+			break
+		}
+	}
+}
+
+// allow applies the member's rate limit, telling it when a line is refused.
+func (s *Session) allow(m *member) bool {
+	if m.limiter.Allow() {
+		return true
+	}
+	s.tell(m, "message not sent: you are sending faster than the session allows; wait a few seconds")
+	return false
 }
 
 // broadcastLocked queues frame for every member. A member whose queue is
@@ -157,6 +193,11 @@ func (s *Session) broadcastLocked(frame []byte, except *member) {
 			slow = append(slow, m)
 		}
 	}
+	s.dropSlowLocked(slow)
+}
+
+// dropSlowLocked removes members whose queues overflowed and tells the rest.
+func (s *Session) dropSlowLocked(slow []*member) {
 	for _, m := range slow {
 		if m.closed {
 			continue

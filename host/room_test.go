@@ -37,7 +37,7 @@ func seat(tb testing.TB, s *Session, name string) (net.Conn, *wire.Reader) {
 	tb.Helper()
 	ours, theirs := net.Pipe()
 	s.wg.Go(func() {
-		r := wire.NewReader(ours, wire.MaxHandshakeFrame)
+		r := wire.NewReader(ours, wire.MaxHelloFrame)
 		m, err := s.hello(ours, r, "pipe", false)
 		if err != nil {
 			ours.Close()
@@ -45,10 +45,16 @@ func seat(tb testing.TB, s *Session, name string) (net.Conn, *wire.Reader) {
 		}
 		s.serveMember(m, r)
 	})
-	if err := wire.Write(theirs, &wire.Hello{Name: name}); err != nil {
+	id, err := keys.GenerateIdentity()
+	if err != nil {
 		tb.Fatal(err)
 	}
-	r := wire.NewReader(theirs, wire.MaxFrame)
+	created := time.Now().UnixMilli()
+	hello := &wire.Hello{Name: name, Identity: wire.Identity{SignKey: id.Public.SignKey, KEMKey: id.Public.KEMKey, Created: created, Sig: id.SignEntry(name, created)}}
+	if err := wire.Write(theirs, hello); err != nil {
+		tb.Fatal(err)
+	}
+	r := wire.NewReader(theirs, wire.MaxWelcomeFrame)
 	msg, err := r.Next()
 	if err != nil {
 		tb.Fatal(err)
@@ -57,6 +63,12 @@ func seat(tb testing.TB, s *Session, name string) (net.Conn, *wire.Reader) {
 		tb.Fatalf("%s got %T, want Welcome", name, msg)
 	}
 	return theirs, r
+}
+
+// say makes a Say the host will relay; the host never verifies
+// signatures, so these tests need no real one.
+func say(text string) *wire.Say {
+	return &wire.Say{Body: []byte(text), Sig: make([]byte, wire.SignatureSize)}
 }
 
 // drain reads frames from conn until it closes, counting chat messages.
@@ -102,7 +114,7 @@ func TestSlowMemberIsDroppedAndRoomGoesOn(t *testing.T) {
 		go drain(r, nil)
 		go func() {
 			for j := range messageBurst {
-				if wire.Write(conn, &wire.Say{Text: fmt.Sprintf("line %d", j)}) != nil {
+				if wire.Write(conn, say(fmt.Sprintf("line %d", j))) != nil {
 					return
 				}
 			}
@@ -151,7 +163,7 @@ func TestFloodIsRateLimited(t *testing.T) {
 	}()
 	const sent = messageBurst * 3
 	for i := range sent {
-		if err := wire.Write(conn, &wire.Say{Text: fmt.Sprint(i)}); err != nil {
+		if err := wire.Write(conn, say(fmt.Sprint(i))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -172,7 +184,7 @@ func TestProtocolViolationDropsOnlyTheOffender(t *testing.T) {
 	_, watcherR := seat(t, s, "watcher")
 	bad, _ := seat(t, s, "bad")
 	// A member may not send host messages.
-	wire.Write(bad, &wire.ChatMessage{From: "watcher", Text: "forged"})
+	wire.Write(bad, &wire.ChatMessage{From: "watcher", Body: []byte("forged"), Sig: make([]byte, wire.SignatureSize)})
 	for {
 		msg, err := watcherR.Next()
 		if err != nil {
@@ -255,7 +267,7 @@ func BenchmarkFanout(b *testing.B) {
 			go func() {
 				for range b.N {
 					<-credit
-					wire.Write(sender, &wire.Say{Text: text})
+					wire.Write(sender, say(text))
 				}
 			}()
 			// Message k is done when every member has it; only then may

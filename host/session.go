@@ -113,6 +113,14 @@ func New(cfg Config) (*Session, error) {
 // Fingerprint is the host certificate's fingerprint, which links pin.
 func (s *Session) Fingerprint() keys.Fingerprint { return s.cfg.Identity.Fingerprint }
 
+// sessionID is what members sign under (docs/protocol.md §5.2): the
+// certificate fingerprint, fresh for every session and already known to
+// every joiner from TLS, who can check the host sent the same.
+func (s *Session) sessionID() []byte {
+	fp := s.cfg.Identity.Fingerprint
+	return fp[:]
+}
+
 // Done is closed when the session has ended.
 func (s *Session) Done() <-chan struct{} { return s.accept.Done() }
 
@@ -166,7 +174,7 @@ func (s *Session) ConnectLocal() (net.Conn, error) {
 	s.wg.Go(func() {
 		stop := context.AfterFunc(s.ctx, func() { ours.Close() })
 		defer stop()
-		r := wire.NewReader(ours, wire.MaxHandshakeFrame)
+		r := wire.NewReader(ours, wire.MaxHelloFrame)
 		m, err := s.hello(ours, r, "this machine", true)
 		if err != nil {
 			ours.Close()

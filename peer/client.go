@@ -1,6 +1,7 @@
 package peer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -81,17 +82,34 @@ type Client struct {
 	session     string
 	fingerprint keys.Fingerprint // the host's; zero for the in-process operator
 	host        HostControl      // non-nil only for the host's operator
+	id          *keys.Identity   // this member's keys for the session
+	sessionID   []byte           // what every member signs under
 
-	wmu sync.Mutex // serialises writes
+	wmu     sync.Mutex // serialises writes
+	counter uint64     // last counter this member signed; guarded by wmu
 
 	events chan Event
 	quit   chan struct{} // closed by Leave: stop delivering events
 	once   sync.Once
 	done   chan struct{} // closed when the reader has finished
 
-	mu      sync.Mutex
-	members map[string]Member // by sanitize.NameKey
-	leaving bool
+	mu       sync.Mutex
+	members  map[string]*seen      // by sanitize.NameKey
+	verified map[string][]byte     // NameKey -> signing key the user verified
+	sent     map[uint64]sentDirect // own direct messages awaiting the host's echo
+	leaving  bool
+}
+
+// seen is a member as this client knows it, with the last counter it
+// accepted from that member.
+type seen struct {
+	Member
+	last uint64
+}
+
+type sentDirect struct {
+	to, text string
+	action   bool
 }
 
 // Join dials addr, runs admission (docs/protocol.md §3) and returns a
@@ -103,6 +121,10 @@ func Join(ctx context.Context, addr string, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	id, err := keys.GenerateIdentity()
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
 	defer cancel()
 	dial := cfg.Dial
@@ -111,6 +133,7 @@ func Join(ctx context.Context, addr string, cfg Config) (*Client, error) {
 	}
 	raw, err := dial(ctx, "tcp", addr)
 	if err != nil {
+		id.Wipe()
 		return nil, &DialError{Addr: addr, Err: err}
 	}
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
@@ -121,11 +144,13 @@ func Join(ctx context.Context, addr string, cfg Config) (*Client, error) {
 	conn, fp, err := admit(ctx, raw, cfg.Pin, cfg.Passphrase)
 	if err != nil {
 		raw.Close()
+		id.Wipe()
 		return nil, err
 	}
-	c, err := start(conn, wire.NewReader(conn, wire.MaxHandshakeFrame), name, fp, cfg.Pin != nil)
+	c, err := start(conn, wire.NewReader(conn, wire.MaxWelcomeFrame), name, id, fp, cfg.Pin != nil)
 	if err != nil {
 		raw.Close()
+		id.Wipe()
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("peer: admission to %s: %w", addr, ctx.Err())
 		}
@@ -151,10 +176,15 @@ func Attach(conn net.Conn, name string, host HostControl) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	id, err := keys.GenerateIdentity()
+	if err != nil {
+		return nil, err
+	}
 	conn.SetDeadline(time.Now().Add(handshakeTimeout))
-	c, err := start(conn, wire.NewReader(conn, wire.MaxHandshakeFrame), name, keys.Fingerprint{}, false)
+	c, err := start(conn, wire.NewReader(conn, wire.MaxWelcomeFrame), name, id, keys.Fingerprint{}, false)
 	if err != nil {
 		conn.Close()
+		id.Wipe()
 		return nil, err
 	}
 	c.host = host
@@ -162,8 +192,12 @@ func Attach(conn net.Conn, name string, host HostControl) (*Client, error) {
 }
 
 // start says hello, waits for the welcome and starts the reader.
-func start(conn net.Conn, r *wire.Reader, name string, fp keys.Fingerprint, pinned bool) (*Client, error) {
-	if err := wire.Write(conn, &wire.Hello{Name: name}); err != nil {
+func start(conn net.Conn, r *wire.Reader, name string, id *keys.Identity, fp keys.Fingerprint, pinned bool) (*Client, error) {
+	created := time.Now().UnixMilli()
+	hello := &wire.Hello{Name: name, Identity: wire.Identity{
+		SignKey: id.Public.SignKey, KEMKey: id.Public.KEMKey, Created: created, Sig: id.SignEntry(name, created),
+	}}
+	if err := wire.Write(conn, hello); err != nil {
 		return nil, err
 	}
 	msg, err := r.Next()
@@ -179,6 +213,11 @@ func start(conn net.Conn, r *wire.Reader, name string, fp keys.Fingerprint, pinn
 	default:
 		return nil, fmt.Errorf("peer: host sent message type %d instead of a welcome", msg.Type())
 	}
+	// Over TLS, the session id must be the certificate's fingerprint: a host
+	// that tells members different ids would split the room silently.
+	if fp != (keys.Fingerprint{}) && !bytes.Equal(w.SessionID, fp[:]) {
+		return nil, fmt.Errorf("peer: the host's session id is not its certificate fingerprint")
+	}
 	conn.SetDeadline(time.Time{})
 	r.SetLimit(wire.MaxFrame)
 	c := &Client{
@@ -186,23 +225,36 @@ func start(conn net.Conn, r *wire.Reader, name string, fp keys.Fingerprint, pinn
 		name:        w.Name,
 		session:     w.Session,
 		fingerprint: fp,
+		id:          id,
+		sessionID:   w.SessionID,
 		events:      make(chan Event, eventBuffer),
 		quit:        make(chan struct{}),
 		done:        make(chan struct{}),
-		members:     make(map[string]Member),
+		members:     make(map[string]*seen),
+		verified:    make(map[string][]byte),
+		sent:        make(map[uint64]sentDirect),
 	}
-	roster := make([]Member, 0, len(w.Members))
+	var warnings []Event
 	for _, wm := range w.Members {
-		m := member(wm)
-		c.members[sanitize.NameKey(m.Name)] = m
-		roster = append(roster, m)
+		m, err := member(wm)
+		if err != nil {
+			warnings = append(warnings, warning("the host listed %s with keys that do not verify; ignoring them", wm.Name))
+			continue
+		}
+		if m.Name == c.name && !m.Identity.Equal(id.Public) {
+			return nil, fmt.Errorf("peer: the host lists you with keys that are not yours")
+		}
+		c.members[sanitize.NameKey(m.Name)] = &seen{Member: m}
 	}
-	sort.Slice(roster, func(i, j int) bool { return roster[i].Since.Before(roster[j].Since) })
+	roster := c.Members()
 	welcome := Event{Kind: KindWelcome, Time: time.Now(), Members: roster, Session: w.Session, Pinned: pinned}
 	if fp != (keys.Fingerprint{}) {
 		welcome.Fingerprint = fp.String()
 	}
 	c.events <- welcome
+	for _, w := range warnings {
+		c.events <- w
+	}
 	go c.read(r)
 	return c, nil
 }
@@ -214,8 +266,16 @@ func refusal(m *wire.Refused) error {
 	return &RefusedError{Code: m.Code, RetryAfter: time.Duration(m.RetryAfter) * time.Second}
 }
 
-func member(m wire.Member) Member {
-	return Member{Name: m.Name, Since: time.UnixMilli(m.Since), Host: m.Host}
+// member checks a roster entry's self-signature and returns it.
+func member(m wire.Member) (Member, error) {
+	pub := keys.PublicIdentity{SignKey: m.Identity.SignKey, KEMKey: m.Identity.KEMKey}
+	if err := pub.Check(); err != nil {
+		return Member{}, err
+	}
+	if err := keys.VerifyEntry(pub, m.Name, m.Identity.Created, m.Identity.Sig); err != nil {
+		return Member{}, err
+	}
+	return Member{Name: m.Name, Since: time.UnixMilli(m.Since), Host: m.Host, Identity: pub}, nil
 }
 
 // Name is this member's name as the host accepted it.
@@ -239,30 +299,72 @@ func (c *Client) Members() []Member {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make([]Member, 0, len(c.members))
-	for _, m := range c.members {
-		out = append(out, m)
+	for key, m := range c.members {
+		mm := m.Member
+		mm.Verified = bytes.Equal(c.verified[key], m.Identity.SignKey)
+		out = append(out, mm)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Since.Before(out[j].Since) })
 	return out
 }
 
-// Say sends a chat line. It comes back as a message event with Self set
-// once the host has relayed it.
-func (c *Client) Say(text string) error { return c.send(&wire.Say{Text: text}) }
+// Say sends a chat line, signed with this member's key. It comes back as
+// a message event with Self set once the host has relayed it.
+func (c *Client) Say(text string) error { return c.say(text, false) }
 
 // Act sends an action, as /me does.
-func (c *Client) Act(text string) error { return c.send(&wire.Say{Text: text, Action: true}) }
+func (c *Client) Act(text string) error { return c.say(text, true) }
 
-func (c *Client) send(m *wire.Say) error {
-	if len(m.Text) > wire.MaxText {
-		return fmt.Errorf("message not sent: %d bytes, the limit is %d", len(m.Text), wire.MaxText)
+func (c *Client) say(text string, action bool) error {
+	body, err := encodeBody(text, action)
+	if err != nil {
+		return err
 	}
-	return c.write(m)
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.counter++
+	sig := c.id.SignMessage(c.sessionID, c.counter, body)
+	return c.writeLocked(&wire.Say{Body: body, Counter: c.counter, Sig: sig})
+}
+
+// Direct sends text to one member only, sealed to that member's key so the
+// host relays what it cannot read, and signed so it cannot be forged.
+func (c *Client) Direct(to, text string) error { return c.direct(to, text, false) }
+
+func (c *Client) direct(to, text string, action bool) error {
+	c.mu.Lock()
+	m := c.members[sanitize.NameKey(to)]
+	c.mu.Unlock()
+	if m == nil {
+		return fmt.Errorf("nobody called %q is here", to)
+	}
+	body, err := encodeBody(text, action)
+	if err != nil {
+		return err
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.counter++
+	sealed, sig, err := c.id.SealDirect(c.sessionID, m.Identity, c.counter, body)
+	if err != nil {
+		return fmt.Errorf("peer: sealing: %w", err)
+	}
+	c.mu.Lock()
+	if len(c.sent) >= maxPendingDirect {
+		clear(c.sent) // the host dropped echoes; forget rather than grow
+	}
+	c.sent[c.counter] = sentDirect{to: m.Name, text: text, action: action}
+	c.mu.Unlock()
+	return c.writeLocked(&wire.Direct{To: m.Name, Sealed: sealed, Counter: c.counter, Sig: sig})
 }
 
 func (c *Client) write(m wire.Message) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	return c.writeLocked(m)
+}
+
+func (c *Client) writeLocked(m wire.Message) error {
 	select {
 	case <-c.quit:
 		return ErrClosed
@@ -331,13 +433,13 @@ func (c *Client) read(r *wire.Reader) {
 		}
 		switch msg := msg.(type) {
 		case *wire.ChatMessage:
-			c.emit(Event{Kind: KindMessage, Time: time.UnixMilli(msg.Time), From: msg.From, Text: msg.Text, Action: msg.Action, Self: msg.From == c.name})
+			c.emit(c.chat(msg))
+		case *wire.DirectMessage:
+			c.emit(c.directMessage(msg))
 		case *wire.Joined:
-			m := member(msg.Member)
-			c.mu.Lock()
-			c.members[sanitize.NameKey(m.Name)] = m
-			c.mu.Unlock()
-			c.emit(Event{Kind: KindJoin, Name: m.Name, Addr: msg.Addr})
+			for _, ev := range c.joined(msg) {
+				c.emit(ev)
+			}
 		case *wire.Left:
 			c.mu.Lock()
 			delete(c.members, sanitize.NameKey(msg.Name))

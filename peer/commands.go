@@ -30,9 +30,12 @@ type Command struct {
 // Commands lists every command, in the order /help shows them.
 var Commands = []Command{
 	{Name: "help", Help: "list the commands"},
-	{Name: "who", Help: "who is here, and for how long"},
+	{Name: "who", Help: "who is here, for how long, who is verified, and the group fingerprint"},
 	{Name: "count", Help: "how many are here"},
 	{Name: "me", Args: "ACTION", Help: "say what you are doing, e.g. /me waves"},
+	{Name: "msg", Args: "NAME TEXT", Help: "a direct message only NAME can read; the host cannot"},
+	{Name: "verify", Args: "NAME", Help: "show the safety number to compare with NAME in person or by phone"},
+	{Name: "verified", Args: "NAME", Help: "mark NAME verified once the safety numbers matched"},
 	{Name: "quit", Help: "leave the session (Ctrl-D or Ctrl-C too); the host leaving ends it"},
 	{Name: "kick", Args: "NAME", Help: "remove a member", HostOnly: true},
 	{Name: "lock", Help: "stop admitting anyone new", HostOnly: true},
@@ -83,6 +86,37 @@ func (c *Client) Do(line string) error {
 			return nil
 		}
 		return c.Act(arg)
+	case "msg":
+		to, text, _ := strings.Cut(arg, " ")
+		if to == "" || strings.TrimSpace(text) == "" {
+			c.note("usage: /msg NAME TEXT")
+			return nil
+		}
+		if err := c.Direct(to, text); err != nil {
+			c.note("%s", strings.TrimPrefix(err.Error(), "peer: "))
+		}
+	case "verify":
+		if arg == "" {
+			c.note("usage: /verify NAME")
+			return nil
+		}
+		number, err := c.SafetyNumber(arg)
+		if err != nil {
+			c.note("%v", err)
+			return nil
+		}
+		c.note("safety number with %s:\n  %s\ncompare it with %s in person or by phone (not through this chat); if it matches, type /verified %s", arg, number, arg, arg)
+	case "verified":
+		if arg == "" {
+			c.note("usage: /verified NAME")
+			return nil
+		}
+		name, err := c.MarkVerified(arg)
+		if err != nil {
+			c.note("%v", err)
+			return nil
+		}
+		c.note("%s is marked verified; if their keys ever change, you will be told", name)
 	case "quit", "end":
 		// The host leaving ends the session; the host relays everything
 		// sent before this first.
@@ -175,12 +209,18 @@ func (c *Client) who(now time.Time) string {
 		if m.Host {
 			tags = append(tags, "host")
 		}
-		if m.Name == c.name {
+		switch {
+		case m.Name == c.name:
 			tags = append(tags, "you")
+		case m.Verified:
+			tags = append(tags, "verified")
+		default:
+			tags = append(tags, "not verified")
 		}
 		tags = append(tags, "for "+Since(now, m.Since))
 		fmt.Fprintf(&b, " (%s)", strings.Join(tags, ", "))
 	}
+	fmt.Fprintf(&b, "\ngroup fingerprint: %s (the same on every member's screen when nobody's keys were swapped)", c.GroupFingerprint())
 	return b.String()
 }
 

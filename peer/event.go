@@ -1,6 +1,10 @@
 package peer
 
-import "time"
+import (
+	"time"
+
+	"github.com/ssc-chat/ssc/keys"
+)
 
 // Kind names an Event. The strings are the "type" field of --json mode.
 type Kind string
@@ -13,6 +17,7 @@ const (
 	KindNotice  Kind = "notice"  // Text from the host, or command output (Local)
 	KindEnd     Kind = "end"     // the last event: Reason and Text say why
 	KindError   Kind = "error"   // something the user did could not be done; Text says what
+	KindWarning Kind = "warning" // something the host relayed failed a check and was dropped; Text says what
 )
 
 // Reasons carried by leave and end events.
@@ -33,6 +38,7 @@ type Event struct {
 	Text    string   // message, notice, error: the text; end: an explanation
 	Action  bool     // message: sent with /me
 	Self    bool     // message: sent by this client
+	To      string   // message: the recipient of a direct message; empty for the room
 	Name    string   // join, leave: the member
 	Addr    string   // join: where the member connected from (the host's operator only)
 	Reason  string   // leave, end: one of the Reason constants
@@ -48,7 +54,9 @@ type Event struct {
 
 // Member is one entry of the roster.
 type Member struct {
-	Name  string
-	Since time.Time // when the member joined, by the host's clock
-	Host  bool      // the member is the host's operator
+	Name     string
+	Since    time.Time           // when the member joined, by the host's clock
+	Host     bool                // the member is the host's operator
+	Identity keys.PublicIdentity // the keys the member signs with and receives direct messages on
+	Verified bool                // this client's user compared safety numbers with the member
 }

@@ -53,7 +53,7 @@ func Append(dst []byte, m Message) ([]byte, error) {
 		return dst, fmt.Errorf("wire: encoding %T: %w", m, err)
 	}
 	n := 2 + len(body)
-	if n > MaxFrame {
+	if n > maxFrame(m.Type()) {
 		return dst, ErrTooLarge
 	}
 	dst = binary.BigEndian.AppendUint32(dst, uint32(n))
@@ -118,13 +118,22 @@ func Parse(b []byte) (Message, error) {
 		return nil, invalid("frame of %d bytes", len(b))
 	}
 	n := int(binary.BigEndian.Uint32(b))
-	if n > MaxFrame {
+	if n > MaxWelcomeFrame || len(b) >= HeaderSize && n > maxFrame(Type(b[5])) {
 		return nil, ErrTooLarge
 	}
 	if n < 2 || n != len(b)-4 {
 		return nil, invalid("length %d for %d bytes", n, len(b)-4)
 	}
 	return decode(b[4], Type(b[5]), b[6:])
+}
+
+// maxFrame is the largest frame of type t an encoder may produce: a
+// Welcome carries the whole roster's keys, everything else fits MaxFrame.
+func maxFrame(t Type) int {
+	if t == TypeWelcome {
+		return MaxWelcomeFrame
+	}
+	return MaxFrame
 }
 
 func decode(version byte, t Type, body []byte) (Message, error) {

@@ -15,20 +15,25 @@ import (
 func samples() []Message {
 	share := bytes.Repeat([]byte{7}, ShareSize)
 	tag := bytes.Repeat([]byte{9}, TagSize)
+	sig := bytes.Repeat([]byte{5}, SignatureSize)
+	id := Identity{SignKey: bytes.Repeat([]byte{1}, SignKeySize), KEMKey: bytes.Repeat([]byte{2}, KEMKeySize), Created: 1700000000000, Sig: sig}
+	body := bytes.Repeat([]byte{3}, 128)
 	return []Message{
 		&AdmitInit{Share: share},
 		&AdmitReply{Share: share, Tag: tag},
 		&AdmitConfirm{Tag: tag},
 		&Refused{Code: RefuseBusy, RetryAfter: 30},
-		&Hello{Name: "alice"},
-		&Welcome{Name: "alice", Session: "bob's session", Members: []Member{{Name: "bob", Since: 1700000000000, Host: true}, {Name: "alice", Since: 1700000001000}}},
-		&Say{Text: "hello there", Action: true},
-		&ChatMessage{From: "bob", Text: "hi", Time: 1700000002000},
-		&Joined{Member: Member{Name: "carol", Since: 1}},
+		&Hello{Name: "alice", Identity: id},
+		&Welcome{Name: "alice", Session: "bob's session", SessionID: bytes.Repeat([]byte{4}, 32), Members: []Member{{Name: "bob", Since: 1700000000000, Host: true, Identity: id}, {Name: "alice", Since: 1700000001000, Identity: id}}},
+		&Say{Body: body, Counter: 7, Sig: sig},
+		&ChatMessage{From: "bob", Body: body, Counter: 7, Sig: sig, Time: 1700000002000},
+		&Joined{Member: Member{Name: "carol", Since: 1, Identity: id}, Addr: "192.0.2.1:5555"},
 		&Left{Name: "carol", Reason: LeaveKicked},
 		&Notice{Text: "slow down"},
 		&End{Reason: EndHost},
 		&Bye{},
+		&Direct{To: "bob", Sealed: bytes.Repeat([]byte{6}, 1300), Counter: 8, Sig: sig},
+		&DirectMessage{From: "alice", To: "bob", Sealed: bytes.Repeat([]byte{6}, 1300), Counter: 8, Sig: sig, Time: 1700000003000},
 	}
 }
 
@@ -64,31 +69,37 @@ func frameOf(version byte, t Type, body []byte) []byte {
 }
 
 func TestRejects(t *testing.T) {
-	good, _ := encMode.Marshal(&Say{Text: "hi"})
-	longText, _ := encMode.Marshal(&Say{Text: strings.Repeat("a", MaxText+1)})
+	good, _ := encMode.Marshal(&Notice{Text: "hi"})
+	longText, _ := encMode.Marshal(&Notice{Text: strings.Repeat("a", MaxReasonBytes+1)})
 	shortShare, _ := encMode.Marshal(&AdmitInit{Share: []byte{1, 2, 3}})
-	badUTF8, _ := encMode.Marshal(&Say{Text: "\xff\xfe"})
+	badUTF8, _ := encMode.Marshal(&Notice{Text: "\xff\xfe"})
 	unknownCode, _ := encMode.Marshal(&Refused{Code: 99})
+	shortSig, _ := encMode.Marshal(&Say{Body: []byte{1}, Sig: []byte{1}})
+	emptyBody, _ := encMode.Marshal(&Say{Sig: make([]byte, SignatureSize)})
+	bigBody, _ := encMode.Marshal(&Say{Body: make([]byte, MaxBody+1), Sig: make([]byte, SignatureSize)})
 	tests := []struct {
 		name  string
 		frame []byte
 		want  error
 	}{
-		{"wrong version", frameOf(2, TypeSay, good), ErrVersion},
+		{"wrong version", frameOf(2, TypeNotice, good), ErrVersion},
 		{"unknown type", frameOf(Version, 99, good), ErrUnknownType},
-		{"trailing bytes", frameOf(Version, TypeSay, append(append([]byte{}, good...), 0)), ErrInvalid},
-		// {1: "hi", 2: false}: an explicit zero value a canonical encoder omits.
-		{"explicit false", frameOf(Version, TypeSay, []byte{0xa2, 0x01, 0x62, 'h', 'i', 0x02, 0xf4}), ErrNonCanonical},
+		{"trailing bytes", frameOf(Version, TypeNotice, append(append([]byte{}, good...), 0)), ErrInvalid},
+		// {1: 1, 2: 0}: an explicit zero value a canonical encoder omits.
+		{"explicit zero", frameOf(Version, TypeRefused, []byte{0xa2, 0x01, 0x01, 0x02, 0x00}), ErrNonCanonical},
 		// {1: "hi"} with the key as a two-byte integer.
-		{"non-minimal key", frameOf(Version, TypeSay, []byte{0xa1, 0x18, 0x01, 0x62, 'h', 'i'}), ErrNonCanonical},
-		{"duplicate key", frameOf(Version, TypeSay, []byte{0xa2, 0x01, 0x61, 'a', 0x01, 0x61, 'b'}), ErrInvalid},
-		{"unknown field", frameOf(Version, TypeSay, []byte{0xa2, 0x01, 0x61, 'a', 0x09, 0x01}), ErrInvalid},
-		{"indefinite length", frameOf(Version, TypeSay, []byte{0xbf, 0x01, 0x61, 'a', 0xff}), ErrInvalid},
-		{"tag", frameOf(Version, TypeSay, []byte{0xa1, 0x01, 0xc0, 0x61, 'a'}), ErrInvalid},
-		{"byte string for text", frameOf(Version, TypeSay, []byte{0xa1, 0x01, 0x41, 'a'}), ErrInvalid},
-		{"text too long", frameOf(Version, TypeSay, longText), ErrInvalid},
+		{"non-minimal key", frameOf(Version, TypeNotice, []byte{0xa1, 0x18, 0x01, 0x62, 'h', 'i'}), ErrNonCanonical},
+		{"duplicate key", frameOf(Version, TypeNotice, []byte{0xa2, 0x01, 0x61, 'a', 0x01, 0x61, 'b'}), ErrInvalid},
+		{"unknown field", frameOf(Version, TypeNotice, []byte{0xa2, 0x01, 0x61, 'a', 0x09, 0x01}), ErrInvalid},
+		{"indefinite length", frameOf(Version, TypeNotice, []byte{0xbf, 0x01, 0x61, 'a', 0xff}), ErrInvalid},
+		{"tag", frameOf(Version, TypeNotice, []byte{0xa1, 0x01, 0xc0, 0x61, 'a'}), ErrInvalid},
+		{"byte string for text", frameOf(Version, TypeNotice, []byte{0xa1, 0x01, 0x41, 'a'}), ErrInvalid},
+		{"text too long", frameOf(Version, TypeNotice, longText), ErrInvalid},
+		{"short signature", frameOf(Version, TypeSay, shortSig), ErrInvalid},
+		{"empty body", frameOf(Version, TypeSay, emptyBody), ErrInvalid},
+		{"body too large", frameOf(Version, TypeSay, bigBody), ErrInvalid},
 		{"share too short", frameOf(Version, TypeAdmitInit, shortShare), ErrInvalid},
-		{"invalid UTF-8", frameOf(Version, TypeSay, badUTF8), ErrInvalid},
+		{"invalid UTF-8", frameOf(Version, TypeNotice, badUTF8), ErrInvalid},
 		{"unknown refusal", frameOf(Version, TypeRefused, unknownCode), ErrInvalid},
 		{"empty frame", []byte{0, 0, 0, 0}, ErrInvalid},
 	}
@@ -138,7 +149,7 @@ func TestLimitBeforeAllocation(t *testing.T) {
 }
 
 func TestHandshakeLimit(t *testing.T) {
-	frame, err := Append(nil, &Say{Text: strings.Repeat("x", MaxHandshakeFrame)})
+	frame, err := Append(nil, &Notice{Text: strings.Repeat("x", MaxHandshakeFrame)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +160,7 @@ func TestHandshakeLimit(t *testing.T) {
 }
 
 func TestTruncated(t *testing.T) {
-	frame, _ := Append(nil, &Say{Text: "hello"})
+	frame, _ := Append(nil, &Notice{Text: "hello"})
 	for n := 1; n < len(frame); n++ {
 		_, err := NewReader(bytes.NewReader(frame[:n]), MaxFrame).Next()
 		if !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -159,7 +170,7 @@ func TestTruncated(t *testing.T) {
 }
 
 func TestEncodeRefusesOversize(t *testing.T) {
-	if _, err := Append(nil, &Say{Text: strings.Repeat("x", MaxFrame)}); !errors.Is(err, ErrTooLarge) {
+	if _, err := Append(nil, &Notice{Text: strings.Repeat("x", MaxFrame)}); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("got %v, want ErrTooLarge", err)
 	}
 }

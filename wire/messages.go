@@ -35,37 +35,73 @@ type Refused struct {
 	RetryAfter uint32     `cbor:"2,keyasint,omitempty"`
 }
 
-// Hello names the member once admission has succeeded (§3.3).
+// Identity is a member's public keys for the session, signed by the member
+// itself over its name (§5.1). Created is the member's own clock, Unix ms.
+type Identity struct {
+	SignKey []byte `cbor:"1,keyasint"`
+	KEMKey  []byte `cbor:"2,keyasint"`
+	Created int64  `cbor:"3,keyasint"`
+	Sig     []byte `cbor:"4,keyasint"`
+}
+
+// Hello names the member once admission has succeeded and carries its keys (§3.3).
 type Hello struct {
-	Name string `cbor:"1,keyasint"`
+	Name     string   `cbor:"1,keyasint"`
+	Identity Identity `cbor:"2,keyasint"`
 }
 
 // Member is one entry of the roster (§4.2). Since is Unix milliseconds.
 type Member struct {
-	Name  string `cbor:"1,keyasint"`
-	Since int64  `cbor:"2,keyasint"`
-	Host  bool   `cbor:"3,keyasint,omitempty"`
+	Name     string   `cbor:"1,keyasint"`
+	Since    int64    `cbor:"2,keyasint"`
+	Host     bool     `cbor:"3,keyasint,omitempty"`
+	Identity Identity `cbor:"4,keyasint"`
 }
 
-// Welcome admits a named member and shows who is there, itself included (§3.3).
+// Welcome admits a named member and shows who is there, itself included
+// (§3.3). SessionID is what members sign messages under (§5.2).
 type Welcome struct {
-	Name    string   `cbor:"1,keyasint"`
-	Session string   `cbor:"2,keyasint"`
-	Members []Member `cbor:"3,keyasint"`
+	Name      string   `cbor:"1,keyasint"`
+	Session   string   `cbor:"2,keyasint"`
+	Members   []Member `cbor:"3,keyasint"`
+	SessionID []byte   `cbor:"4,keyasint"`
 }
 
-// Say is a chat line from a member to the host (§4.1).
+// Say is a signed chat line from a member to the host (§4.1, §5.2). Body
+// is padded and signed by the sender; the host does not look inside.
 type Say struct {
-	Text   string `cbor:"1,keyasint"`
-	Action bool   `cbor:"2,keyasint,omitempty"`
+	Body    []byte `cbor:"1,keyasint"`
+	Counter uint64 `cbor:"2,keyasint"`
+	Sig     []byte `cbor:"3,keyasint"`
 }
 
-// ChatMessage is a chat line relayed by the host to everyone (§4.1). Time is Unix milliseconds.
+// ChatMessage is a chat line relayed by the host to everyone (§4.1). From
+// is the name of the connection the Say came on; Time is Unix milliseconds.
 type ChatMessage struct {
-	From   string `cbor:"1,keyasint"`
-	Text   string `cbor:"2,keyasint"`
-	Action bool   `cbor:"3,keyasint,omitempty"`
-	Time   int64  `cbor:"4,keyasint"`
+	From    string `cbor:"1,keyasint"`
+	Body    []byte `cbor:"2,keyasint"`
+	Counter uint64 `cbor:"3,keyasint"`
+	Sig     []byte `cbor:"4,keyasint"`
+	Time    int64  `cbor:"5,keyasint"`
+}
+
+// Direct is a sealed, signed message from a member to one other (§5.4).
+type Direct struct {
+	To      string `cbor:"1,keyasint"`
+	Sealed  []byte `cbor:"2,keyasint"`
+	Counter uint64 `cbor:"3,keyasint"`
+	Sig     []byte `cbor:"4,keyasint"`
+}
+
+// DirectMessage is a Direct as the host relays it, to the recipient and
+// back to the sender as its acknowledgement (§5.4).
+type DirectMessage struct {
+	From    string `cbor:"1,keyasint"`
+	To      string `cbor:"2,keyasint"`
+	Sealed  []byte `cbor:"3,keyasint"`
+	Counter uint64 `cbor:"4,keyasint"`
+	Sig     []byte `cbor:"5,keyasint"`
+	Time    int64  `cbor:"6,keyasint"`
 }
 
 // Joined announces a new member (§4.2). Addr, where the member connected
@@ -94,19 +130,21 @@ type End struct {
 // Bye is a member leaving on purpose (§4.3).
 type Bye struct{}
 
-func (*AdmitInit) Type() Type    { return TypeAdmitInit }
-func (*AdmitReply) Type() Type   { return TypeAdmitReply }
-func (*AdmitConfirm) Type() Type { return TypeAdmitConfirm }
-func (*Refused) Type() Type      { return TypeRefused }
-func (*Hello) Type() Type        { return TypeHello }
-func (*Welcome) Type() Type      { return TypeWelcome }
-func (*Say) Type() Type          { return TypeSay }
-func (*ChatMessage) Type() Type  { return TypeMessage }
-func (*Joined) Type() Type       { return TypeJoined }
-func (*Left) Type() Type         { return TypeLeft }
-func (*Notice) Type() Type       { return TypeNotice }
-func (*End) Type() Type          { return TypeEnd }
-func (*Bye) Type() Type          { return TypeBye }
+func (*AdmitInit) Type() Type     { return TypeAdmitInit }
+func (*AdmitReply) Type() Type    { return TypeAdmitReply }
+func (*AdmitConfirm) Type() Type  { return TypeAdmitConfirm }
+func (*Refused) Type() Type       { return TypeRefused }
+func (*Hello) Type() Type         { return TypeHello }
+func (*Welcome) Type() Type       { return TypeWelcome }
+func (*Say) Type() Type           { return TypeSay }
+func (*ChatMessage) Type() Type   { return TypeMessage }
+func (*Joined) Type() Type        { return TypeJoined }
+func (*Left) Type() Type          { return TypeLeft }
+func (*Notice) Type() Type        { return TypeNotice }
+func (*End) Type() Type           { return TypeEnd }
+func (*Bye) Type() Type           { return TypeBye }
+func (*Direct) Type() Type        { return TypeDirect }
+func (*DirectMessage) Type() Type { return TypeDirectMessage }
 
 // newMessage returns an empty message of type t, or nil for an unknown type.
 func newMessage(t Type) Message {
@@ -137,6 +175,10 @@ func newMessage(t Type) Message {
 		return new(End)
 	case TypeBye:
 		return new(Bye)
+	case TypeDirect:
+		return new(Direct)
+	case TypeDirectMessage:
+		return new(DirectMessage)
 	}
 	return nil
 }
@@ -183,9 +225,36 @@ func (m *Refused) check() error {
 	return nil
 }
 
-func (m *Hello) check() error { return checkString("name", m.Name, MaxNameBytes) }
+func (m *Identity) check() error {
+	if err := checkBytes("signing key", m.SignKey, SignKeySize); err != nil {
+		return err
+	}
+	if err := checkBytes("HPKE key", m.KEMKey, KEMKeySize); err != nil {
+		return err
+	}
+	return checkBytes("entry signature", m.Sig, SignatureSize)
+}
 
-func (m *Member) check() error { return checkString("name", m.Name, MaxNameBytes) }
+func (m *Hello) check() error {
+	if err := checkString("name", m.Name, MaxNameBytes); err != nil {
+		return err
+	}
+	return m.Identity.check()
+}
+
+func (m *Member) check() error {
+	if err := checkString("name", m.Name, MaxNameBytes); err != nil {
+		return err
+	}
+	return m.Identity.check()
+}
+
+func checkMax(field string, b []byte, max int) error {
+	if len(b) == 0 || len(b) > max {
+		return invalid("%s of %d bytes, want 1 to %d", field, len(b), max)
+	}
+	return nil
+}
 
 func (m *Welcome) check() error {
 	if err := checkString("name", m.Name, MaxNameBytes); err != nil {
@@ -202,16 +271,47 @@ func (m *Welcome) check() error {
 			return err
 		}
 	}
-	return nil
+	return checkBytes("session id", m.SessionID, 32)
 }
 
-func (m *Say) check() error { return checkString("text", m.Text, MaxText) }
+func (m *Say) check() error {
+	if err := checkMax("body", m.Body, MaxBody); err != nil {
+		return err
+	}
+	return checkBytes("signature", m.Sig, SignatureSize)
+}
 
 func (m *ChatMessage) check() error {
 	if err := checkString("from", m.From, MaxNameBytes); err != nil {
 		return err
 	}
-	return checkString("text", m.Text, MaxText)
+	if err := checkMax("body", m.Body, MaxBody); err != nil {
+		return err
+	}
+	return checkBytes("signature", m.Sig, SignatureSize)
+}
+
+func (m *Direct) check() error {
+	if err := checkString("to", m.To, MaxNameBytes); err != nil {
+		return err
+	}
+	if err := checkMax("sealed body", m.Sealed, MaxSealed); err != nil {
+		return err
+	}
+	return checkBytes("signature", m.Sig, SignatureSize)
+}
+
+func (m *DirectMessage) check() error {
+	if err := checkString("from", m.From, MaxNameBytes); err != nil {
+		return err
+	}
+	if err := checkString("to", m.To, MaxNameBytes); err != nil {
+		return err
+	}
+	if err := checkMax("sealed body", m.Sealed, MaxSealed); err != nil {
+		return err
+	}
+	return checkBytes("signature", m.Sig, SignatureSize)
 }
 
 func (m *Joined) check() error {

@@ -23,6 +23,26 @@ const (
 	MaxMembers = 4096
 	// MaxReasonBytes caps notice and end texts (§4.3).
 	MaxReasonBytes = 1024
+	// MaxHelloFrame caps the frames of naming (§3.3): a Hello carries a
+	// member's public keys, too large for the admission limit.
+	MaxHelloFrame = 4096
+	// MaxWelcomeFrame caps a Welcome, whose roster carries every member's
+	// public keys (§3.3).
+	MaxWelcomeFrame = 8 << 20
+	// MaxBody caps a padded message body, the largest padding bucket (§5.3).
+	MaxBody = 8192
+	// MaxSealed caps a sealed direct message: a padded body plus the HPKE
+	// encapsulation and tag (§5.4).
+	MaxSealed = MaxBody + 2048
+)
+
+// Sizes of the end-to-end layer's public values (§5.1).
+const (
+	SignKeySize   = 32
+	SignatureSize = 64
+	// KEMKeySize is an HPKE MLKEM768X25519 public key: ML-KEM-768's 1184
+	// bytes and X25519's 32.
+	KEMKeySize = 1216
 )
 
 // Sizes fixed by the admission PAKE (§3.2).
@@ -46,13 +66,15 @@ const (
 
 // Session messages (§4).
 const (
-	TypeSay     Type = 16
-	TypeMessage Type = 17
-	TypeJoined  Type = 18
-	TypeLeft    Type = 19
-	TypeNotice  Type = 20
-	TypeEnd     Type = 21
-	TypeBye     Type = 22
+	TypeSay           Type = 16
+	TypeMessage       Type = 17
+	TypeJoined        Type = 18
+	TypeLeft          Type = 19
+	TypeNotice        Type = 20
+	TypeEnd           Type = 21
+	TypeBye           Type = 22
+	TypeDirect        Type = 23
+	TypeDirectMessage Type = 24
 )
 
 // RefuseCode says why the host refused a joiner. It stays coarse on purpose:

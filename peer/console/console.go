@@ -182,7 +182,7 @@ func sendsChat(line string) bool {
 	if strings.TrimSpace(line) == "" {
 		return false
 	}
-	return !strings.HasPrefix(line, "/") || strings.HasPrefix(line, "//") || strings.HasPrefix(line, "/me ")
+	return !strings.HasPrefix(line, "/") || strings.HasPrefix(line, "//") || strings.HasPrefix(line, "/me ") || strings.HasPrefix(line, "/msg ")
 }
 
 // trackingWriter notes whether the latest write came from show or from the

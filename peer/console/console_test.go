@@ -237,7 +237,7 @@ func TestRunKeepsHalfTypedLine(t *testing.T) {
 	// Several candidates are listed above the line, which stays as typed.
 	from = len(k.screen())
 	k.typeKeys("/\t")
-	k.waitFor(prompt+"/", k.waitFor("/help  /who  /count  /me  /quit", from))
+	k.waitFor(prompt+"/", k.waitFor("/help  /who  /count  /me  /msg  /verify  /verified  /quit", from))
 	k.typeKeys("\x15")
 
 	from = len(k.screen())

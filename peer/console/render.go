@@ -17,6 +17,8 @@ const (
 	sgrRed     = "\x1b[31m"
 	sgrYellow  = "\x1b[33m" // own messages, as in the 2022 client
 	sgrMagenta = "\x1b[35m" // everyone else's
+	sgrCyan    = "\x1b[36m" // direct messages, sealed end to end
+	sgrBoldRed = "\x1b[1;31m"
 )
 
 // namePalette colours member names. Basic and bright ANSI colours follow
@@ -96,6 +98,8 @@ func (r renderer) event(ev peer.Event) string {
 		return r.system(sgrDim, ev.Text)
 	case peer.KindError:
 		return r.system(sgrRed, ev.Text)
+	case peer.KindWarning:
+		return r.system(sgrBoldRed, "warning: "+ev.Text)
 	}
 	return ""
 }
@@ -112,11 +116,18 @@ func (r renderer) message(ev peer.Event) string {
 		body = sgrYellow
 	}
 	clock := r.paint(sgrDim, ev.Time.Local().Format("15:04"))
+	from := r.name(ev.From)
+	if ev.To != "" {
+		// A direct message: who to whom, marked so it is never mistaken
+		// for something the room saw.
+		body = sgrCyan
+		from += r.paint(sgrCyan, " → ") + r.name(ev.To) + r.paint(sgrCyan, " (direct)")
+	}
 	text := r.paint(body, sanitize.Text(ev.Text))
 	if ev.Action {
-		return clock + " * " + r.name(ev.From) + " " + text + "\n"
+		return clock + " * " + from + " " + text + "\n"
 	}
-	return clock + " " + r.name(ev.From) + ": " + text + "\n"
+	return clock + " " + from + ": " + text + "\n"
 }
 
 func (r renderer) welcome(ev peer.Event) string {

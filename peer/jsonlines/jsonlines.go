@@ -86,7 +86,7 @@ func Convert(ev peer.Event) Event {
 		}
 	case peer.KindMessage:
 		self := ev.Self
-		out.From, out.Text, out.Self, out.Action = ev.From, ev.Text, &self, ev.Action
+		out.From, out.To, out.Text, out.Self, out.Action = ev.From, ev.To, ev.Text, &self, ev.Action
 	case peer.KindJoin:
 		out.Name, out.Addr = ev.Name, ev.Addr
 	case peer.KindLeave:

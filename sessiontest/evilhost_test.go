@@ -1,0 +1,354 @@
+package sessiontest
+
+import (
+	"bytes"
+	"crypto/rand"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ssc-chat/ssc/keys"
+	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/wire"
+)
+
+// evilHost speaks the protocol's frames but alters what it relays, as a
+// host built to cheat would. Members attach over in-memory pipes without a
+// HostControl, so admission is skipped: what is under test is the
+// end-to-end level, which must hold whatever the host does.
+type evilHost struct {
+	t         *testing.T
+	sessionID []byte
+
+	mu      sync.Mutex
+	members []*evilMember
+	// relay decides what recipient to gets for a message the host would
+	// honestly deliver as m; nil means deliver m unchanged.
+	relay func(to *evilMember, m wire.Message) []wire.Message
+	// entry decides how member is shown to viewer; nil means honestly.
+	entry func(viewer *evilMember, member wire.Member) wire.Member
+	wg    sync.WaitGroup
+}
+
+type evilMember struct {
+	name   string
+	conn   net.Conn
+	id     wire.Identity
+	client *peer.Client
+	events *events
+	wmu    sync.Mutex
+}
+
+func newEvilHost(t *testing.T) *evilHost {
+	h := &evilHost{t: t, sessionID: make([]byte, 32)}
+	rand.Read(h.sessionID)
+	t.Cleanup(func() {
+		h.mu.Lock()
+		for _, m := range h.members {
+			m.conn.Close()
+			m.client.Leave()
+		}
+		h.mu.Unlock()
+		h.wg.Wait()
+	})
+	return h
+}
+
+func (h *evilHost) member(name string) *evilMember {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, m := range h.members {
+		if m.name == name {
+			return m
+		}
+	}
+	h.t.Fatalf("no member %s", name)
+	return nil
+}
+
+func (h *evilHost) send(to *evilMember, m wire.Message) {
+	to.wmu.Lock()
+	defer to.wmu.Unlock()
+	to.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	wire.Write(to.conn, m)
+}
+
+// deliver hands m to one member, through the relay hook.
+func (h *evilHost) deliver(to *evilMember, m wire.Message) {
+	out := []wire.Message{m}
+	if h.relay != nil {
+		out = h.relay(to, m)
+	}
+	for _, m := range out {
+		h.send(to, m)
+	}
+}
+
+func (h *evilHost) show(viewer *evilMember, m wire.Member) wire.Member {
+	if h.entry != nil {
+		return h.entry(viewer, m)
+	}
+	return m
+}
+
+// join attaches a real peer.Client named name and seats it.
+func (h *evilHost) join(name string) *evilMember {
+	h.t.Helper()
+	ours, theirs := net.Pipe()
+	type result struct {
+		c   *peer.Client
+		err error
+	}
+	attached := make(chan result, 1)
+	go func() {
+		c, err := peer.Attach(theirs, name, nil)
+		attached <- result{c, err}
+	}()
+	r := wire.NewReader(ours, wire.MaxHelloFrame)
+	msg, err := r.Next()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	hello := msg.(*wire.Hello)
+	m := &evilMember{name: name, conn: ours, id: hello.Identity}
+
+	h.mu.Lock()
+	h.members = append(h.members, m)
+	var roster []wire.Member
+	for _, o := range h.members {
+		roster = append(roster, h.show(m, wire.Member{Name: o.name, Since: time.Now().UnixMilli(), Identity: o.id}))
+	}
+	others := append([]*evilMember(nil), h.members[:len(h.members)-1]...)
+	h.mu.Unlock()
+
+	h.send(m, &wire.Welcome{Name: name, Session: "evil", Members: roster, SessionID: h.sessionID})
+	res := <-attached
+	if res.err != nil {
+		h.t.Fatalf("attach %s: %v", name, res.err)
+	}
+	m.client, m.events = res.c, collect(res.c)
+	m.events.wait(h.t, name+"'s welcome", kind(peer.KindWelcome))
+	for _, o := range others {
+		h.send(o, &wire.Joined{Member: h.show(o, wire.Member{Name: name, Since: time.Now().UnixMilli(), Identity: m.id})})
+		o.events.wait(h.t, o.name+" seeing "+name+" join", kind(peer.KindJoin))
+	}
+	r.SetLimit(wire.MaxFrame)
+	h.wg.Go(func() { h.serve(m, r) })
+	return m
+}
+
+// serve relays what m sends, as an honest host would, through the hooks.
+func (h *evilHost) serve(from *evilMember, r *wire.Reader) {
+	for {
+		msg, err := r.Next()
+		if err != nil {
+			return
+		}
+		now := time.Now().UnixMilli()
+		h.mu.Lock()
+		members := append([]*evilMember(nil), h.members...)
+		h.mu.Unlock()
+		switch msg := msg.(type) {
+		case *wire.Bye:
+			from.conn.Close()
+			return
+		case *wire.Say:
+			for _, to := range members {
+				h.deliver(to, &wire.ChatMessage{From: from.name, Body: msg.Body, Counter: msg.Counter, Sig: msg.Sig, Time: now})
+			}
+		case *wire.Direct:
+			dm := &wire.DirectMessage{From: from.name, To: msg.To, Sealed: msg.Sealed, Counter: msg.Counter, Sig: msg.Sig, Time: now}
+			for _, to := range members {
+				if to.name == msg.To || to == from {
+					h.deliver(to, dm)
+				}
+			}
+		}
+	}
+}
+
+func noMessage(t *testing.T, e *events, text string) {
+	t.Helper()
+	for _, ev := range e.seen {
+		if ev.Kind == peer.KindMessage && strings.Contains(ev.Text, text) {
+			t.Fatalf("%q was shown: %+v", text, ev)
+		}
+	}
+}
+
+func warningContaining(s string) func(peer.Event) bool {
+	return func(ev peer.Event) bool { return ev.Kind == peer.KindWarning && strings.Contains(ev.Text, s) }
+}
+
+func flip(b []byte, i int) []byte {
+	b = bytes.Clone(b)
+	b[i%len(b)] ^= 0x40
+	return b
+}
+
+func TestMaliciousHostCannotForgeOrReplay(t *testing.T) {
+	tests := []struct {
+		name  string
+		alter func(m *wire.ChatMessage) []wire.Message
+		warn  string
+	}{
+		{"flipped body bit", func(m *wire.ChatMessage) []wire.Message { m.Body = flip(m.Body, 3); return []wire.Message{m} }, "signature does not verify"},
+		{"flipped padding bit", func(m *wire.ChatMessage) []wire.Message {
+			m.Body = flip(m.Body, len(m.Body)-1)
+			return []wire.Message{m}
+		}, "signature does not verify"},
+		{"flipped signature bit", func(m *wire.ChatMessage) []wire.Message { m.Sig = flip(m.Sig, 10); return []wire.Message{m} }, "signature does not verify"},
+		{"changed counter", func(m *wire.ChatMessage) []wire.Message { m.Counter += 1; return []wire.Message{m} }, "signature does not verify"},
+		{"swapped sender", func(m *wire.ChatMessage) []wire.Message { m.From = "carol"; return []wire.Message{m} }, "claiming to be from carol"},
+		{"sender not in the room", func(m *wire.ChatMessage) []wire.Message { m.From = "mallory"; return []wire.Message{m} }, "not in the room"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newEvilHost(t)
+			alice, bob, carol := h.join("alice"), h.join("bob"), h.join("carol")
+			h.relay = func(to *evilMember, m wire.Message) []wire.Message {
+				if cm, ok := m.(*wire.ChatMessage); ok && to == bob {
+					c := *cm
+					return tt.alter(&c)
+				}
+				return []wire.Message{m}
+			}
+			alice.client.Say("meet at noon")
+			carol.events.wait(t, "the honest copy", message("alice", "meet at noon"))
+			bob.events.wait(t, "a warning", warningContaining(tt.warn))
+			noMessage(t, bob.events, "meet at noon")
+		})
+	}
+}
+
+func TestMaliciousHostReplayIsShownOnce(t *testing.T) {
+	h := newEvilHost(t)
+	alice, bob := h.join("alice"), h.join("bob")
+	var first *wire.ChatMessage
+	h.relay = func(to *evilMember, m wire.Message) []wire.Message {
+		cm, ok := m.(*wire.ChatMessage)
+		if !ok || to != bob {
+			return []wire.Message{m}
+		}
+		if first == nil {
+			first = cm
+			return []wire.Message{m, m} // the same message twice
+		}
+		return []wire.Message{first, m} // and again, before the next one
+	}
+	alice.client.Say("one")
+	bob.events.wait(t, "first message", message("alice", "one"))
+	bob.events.wait(t, "replay warning", warningContaining("replay"))
+	alice.client.Say("two")
+	bob.events.wait(t, "second message", message("alice", "two"))
+	shown := 0
+	for _, ev := range bob.events.seen {
+		if ev.Kind == peer.KindMessage && ev.Text == "one" {
+			shown++
+		}
+	}
+	if shown != 1 {
+		t.Fatalf("the message was shown %d times", shown)
+	}
+}
+
+func TestMessageFromAnotherSessionIsRejected(t *testing.T) {
+	h := newEvilHost(t)
+	alice, bob := h.join("alice"), h.join("bob")
+	// A second session, whose host shows its bob the first alice's very
+	// keys and replays what she signed in the first: only the session id
+	// differs, and bob must refuse the message.
+	other := newEvilHost(t)
+	bob2 := other.join("bob")
+	var captured *wire.ChatMessage
+	h.relay = func(to *evilMember, m wire.Message) []wire.Message {
+		if cm, ok := m.(*wire.ChatMessage); ok && to == bob {
+			captured = cm
+		}
+		return []wire.Message{m}
+	}
+	alice.client.Say("for session one")
+	bob.events.wait(t, "message in its own session", message("alice", "for session one"))
+	other.send(bob2, &wire.Joined{Member: wire.Member{Name: "alice", Since: 1, Identity: alice.id}})
+	bob2.events.wait(t, "alice joining the other session", kind(peer.KindJoin))
+	other.send(bob2, captured)
+	bob2.events.wait(t, "warning", warningContaining("signature does not verify"))
+	noMessage(t, bob2.events, "for session one")
+}
+
+func TestMaliciousHostCannotResealDirectMessage(t *testing.T) {
+	h := newEvilHost(t)
+	alice, bob := h.join("alice"), h.join("bob")
+	// The host seals a text of its own to bob's real key and keeps alice's signature.
+	h.relay = func(to *evilMember, m wire.Message) []wire.Message {
+		dm, ok := m.(*wire.DirectMessage)
+		if !ok || to != bob {
+			return []wire.Message{m}
+		}
+		fake := *dm
+		body, _ := keys.Pad([]byte("\x00send the money to mallory"))
+		hostID, _ := keys.GenerateIdentity()
+		bobKeys := keys.PublicIdentity{SignKey: bob.id.SignKey, KEMKey: bob.id.KEMKey}
+		sealed, _, err := hostID.SealDirect(h.sessionID, bobKeys, dm.Counter, body)
+		if err != nil {
+			t.Error(err)
+		}
+		fake.Sealed = sealed
+		return []wire.Message{&fake}
+	}
+	if err := alice.client.Direct("bob", "the real text"); err != nil {
+		t.Fatal(err)
+	}
+	alice.events.wait(t, "alice's acknowledgement", func(ev peer.Event) bool { return ev.Kind == peer.KindMessage && ev.To == "bob" && ev.Self })
+	bob.events.wait(t, "warning", warningContaining("does not verify or open"))
+	noMessage(t, bob.events, "money")
+	noMessage(t, bob.events, "the real text")
+}
+
+func TestSubstitutedKeyShowsInSafetyNumbers(t *testing.T) {
+	h := newEvilHost(t)
+	// The host shows bob its own keys under carol's name, so it could read
+	// what bob seals to "carol" and sign as "carol" to bob.
+	fake, err := keys.GenerateIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := time.Now().UnixMilli()
+	fakeCarol := wire.Identity{SignKey: fake.Public.SignKey, KEMKey: fake.Public.KEMKey, Created: created, Sig: fake.SignEntry("carol", created)}
+	var bobMember *evilMember
+	h.entry = func(viewer *evilMember, m wire.Member) wire.Member {
+		if m.Name == "carol" && viewer == bobMember {
+			m.Identity = fakeCarol
+		}
+		return m
+	}
+	alice := h.join("alice")
+	bobMember = h.join("bob")
+	carol := h.join("carol")
+	bob := bobMember
+
+	if a, b := alice.client.GroupFingerprint(), bob.client.GroupFingerprint(); a == b {
+		t.Fatalf("alice and bob see the same group fingerprint %s despite a swapped key", a)
+	}
+	fromBob, err := bob.client.SafetyNumber("carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromCarol, err := carol.client.SafetyNumber("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromBob == fromCarol {
+		t.Fatal("bob and carol computed the same safety number despite a swapped key")
+	}
+	// Without the swap the numbers agree: the check is not vacuous.
+	if x, y := alice.client.SafetyNumber, carol.client.SafetyNumber; true {
+		ac, _ := x("carol")
+		ca, _ := y("alice")
+		if ac != ca {
+			t.Fatalf("alice and carol disagree without any swap: %s vs %s", ac, ca)
+		}
+	}
+}
