@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -139,7 +140,8 @@ func start(c *cli.Context, io *stdio) error {
 	if err != nil {
 		return err
 	}
-	member, err := peer.Attach(conn, name, session)
+	op := &operator{Session: session}
+	member, err := peer.Attach(conn, name, op)
 	if err != nil {
 		return nameError(err)
 	}
@@ -191,6 +193,7 @@ func start(c *cli.Context, io *stdio) error {
 		}
 	}
 
+	op.setLinks(joinLines(addrs, fp, public, announced))
 	if jsonMode {
 		w := jsonlines.NewWriter(io.out)
 		ready := readyEvent{Event: jsonlines.Event{Type: "ready", Addr: addrs[0], Addrs: addrs, Link: link.String(), Fingerprint: fp.String(), Session: member.Session()}}
@@ -218,6 +221,42 @@ func start(c *cli.Context, io *stdio) error {
 		return err
 	}
 	return endError(last)
+}
+
+// operator is what the host's operator may do beyond chatting: the
+// session's commands, and the ways to join, known only once listening.
+type operator struct {
+	*host.Session
+	mu    sync.Mutex
+	links []string
+}
+
+func (o *operator) setLinks(links []string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.links = links
+}
+
+// Links implements peer.HostControl for /link.
+func (o *operator) Links() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.links...)
+}
+
+// joinLines says every way to join, for /link.
+func joinLines(addrs []string, fp keys.Fingerprint, public discovery.Link, announced []string) []string {
+	var lines []string
+	for _, a := range addrs {
+		lines = append(lines, "ssc join "+discovery.Link{Addr: a, Fingerprint: fp.String()}.String())
+	}
+	if public.Addr != "" {
+		lines = append(lines, "ssc join "+public.String()+"   (public, through ngrok)")
+	}
+	if len(announced) > 0 {
+		lines = append(lines, "ssc join   (on the local network: finds this session by mDNS)")
+	}
+	return append(lines, "fingerprint: "+fp.Short()+" (compare it when a link pins nothing)")
 }
 
 // readyEvent is the first event of ssc start --json. Public is the link

@@ -17,6 +17,8 @@ type HostControl interface {
 	Unlock() bool
 	Passphrase() string
 	RotatePassphrase() (string, error)
+	// Links lists every way to join, one line each, for /link.
+	Links() []string
 }
 
 // Command describes one /command for help and completion.
@@ -37,6 +39,7 @@ var Commands = []Command{
 	{Name: "verify", Args: "NAME", Help: "show the safety number to compare with NAME in person or by phone"},
 	{Name: "verified", Args: "NAME", Help: "mark NAME verified once the safety numbers matched"},
 	{Name: "quit", Help: "leave the session (Ctrl-D or Ctrl-C too); the host leaving ends it"},
+	{Name: "link", Help: "show every way to join: links, addresses, fingerprint", HostOnly: true},
 	{Name: "kick", Args: "NAME", Help: "remove a member", HostOnly: true},
 	{Name: "lock", Help: "stop admitting anyone new", HostOnly: true},
 	{Name: "unlock", Help: "admit joiners again", HostOnly: true},
@@ -122,6 +125,8 @@ func (c *Client) Do(line string) error {
 		// sent before this first.
 		c.Leave()
 		return ErrQuit
+	case "link":
+		c.note("ways to join:\n  %s", strings.Join(c.host.Links(), "\n  "))
 	case "kick":
 		if arg == "" {
 			c.note("usage: /kick NAME")
@@ -162,6 +167,7 @@ func (c *Client) Do(line string) error {
 
 var hostVerb = map[string]string{
 	"kick":       "remove members",
+	"link":       "show the links (ask the host for one)",
 	"lock":       "lock the session",
 	"unlock":     "unlock the session",
 	"passphrase": "see or change the passphrase",

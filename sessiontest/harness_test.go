@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,35 @@ type room struct {
 	addr     string
 	operator *peer.Client
 	opEvents *events
+	opWire   *recorder // every byte between the host and its operator
+}
+
+// recorder keeps every byte that crosses a connection, both ways.
+type recorder struct {
+	net.Conn
+	mu   sync.Mutex
+	seen []byte
+}
+
+func (r *recorder) Read(p []byte) (int, error) {
+	n, err := r.Conn.Read(p)
+	r.mu.Lock()
+	r.seen = append(r.seen, p[:n]...)
+	r.mu.Unlock()
+	return n, err
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	r.seen = append(r.seen, p...)
+	r.mu.Unlock()
+	return r.Conn.Write(p)
+}
+
+func (r *recorder) bytes() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]byte(nil), r.seen...)
 }
 
 func startRoom(t *testing.T) *room {
@@ -43,11 +73,12 @@ func startRoom(t *testing.T) *room {
 	if err != nil {
 		t.Fatal(err)
 	}
-	op, err := peer.Attach(conn, "host", s)
+	rec := &recorder{Conn: conn}
+	op, err := peer.Attach(rec, "host", operator{s, ln.Addr().String()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &room{t: t, session: s, addr: ln.Addr().String(), operator: op, opEvents: collect(op)}
+	r := &room{t: t, session: s, addr: ln.Addr().String(), operator: op, opEvents: collect(op), opWire: rec}
 	t.Cleanup(func() {
 		s.Close()
 		if err := <-served; err != nil {
@@ -141,3 +172,12 @@ type contextT = context.Context
 func testContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 10*time.Second)
 }
+
+// operator is the host's HostControl as main builds it: the session's
+// commands, and the ways to join.
+type operator struct {
+	*host.Session
+	addr string
+}
+
+func (o operator) Links() []string { return []string{"ssc join " + o.addr} }

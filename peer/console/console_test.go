@@ -52,7 +52,7 @@ func startRoom(t *testing.T) (s *host.Session, operator *peer.Client, opEvents *
 	if err != nil {
 		t.Fatal(err)
 	}
-	operator, err = peer.Attach(conn, "host", s)
+	operator, err = peer.Attach(conn, "host", hostControl{s})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,3 +339,8 @@ func TestRunNotATerminal(t *testing.T) {
 		return ev.Kind == peer.KindMessage && ev.From == "alice" && ev.Text == "still here"
 	})
 }
+
+// hostControl adds the one thing main adds to a session for its operator.
+type hostControl struct{ *host.Session }
+
+func (hostControl) Links() []string { return []string{"ssc join 127.0.0.1:1"} }

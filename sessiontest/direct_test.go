@@ -1,0 +1,115 @@
+package sessiontest
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/ssc-chat/ssc/peer"
+)
+
+func direct(from, to, text string) func(peer.Event) bool {
+	return func(ev peer.Event) bool {
+		return ev.Kind == peer.KindMessage && ev.From == from && ev.To == to && ev.Text == text
+	}
+}
+
+// The operator's connection to its host carries plaintext frames, so it
+// shows exactly what the host handles: a direct message must be in it only
+// as ciphertext, while a group message is there in the clear.
+func TestHostNeverSeesDirectMessagePlaintext(t *testing.T) {
+	r := startRoom(t)
+	alice, aliceEv := r.join("alice")
+	r.opEvents.wait(t, "alice joining", kind(peer.KindJoin))
+
+	const toHost = "the vault code is 7-4-1-9"
+	if err := alice.Do("/msg host " + toHost); err != nil {
+		t.Fatal(err)
+	}
+	if ev := r.opEvents.wait(t, "the direct message", direct("alice", "host", toHost)); ev.Self {
+		t.Fatal("a received direct message is marked as own")
+	}
+	aliceEv.wait(t, "alice's acknowledgement", direct("alice", "host", toHost))
+
+	const toAlice = "meet me at the north gate"
+	if err := r.operator.Do("/msg alice " + toAlice); err != nil {
+		t.Fatal(err)
+	}
+	aliceEv.wait(t, "the host's direct message", direct("host", "alice", toAlice))
+	r.opEvents.wait(t, "the host's acknowledgement", direct("host", "alice", toAlice))
+
+	const public = "a line for the whole room"
+	r.operator.Do(public)
+	aliceEv.wait(t, "the group line", message("host", public))
+
+	seen := r.opWire.bytes()
+	for _, secret := range []string{toHost, toAlice, "vault", "north gate"} {
+		if bytes.Contains(seen, []byte(secret)) {
+			t.Errorf("%q crossed the host in the clear", secret)
+		}
+	}
+	// The recording is not vacuous: the group line, signed but not sealed, is in it.
+	if !bytes.Contains(seen, []byte(public)) {
+		t.Fatal("the recording misses the group line; it does not show what the host handles")
+	}
+}
+
+func TestDirectMessageToAbsentMember(t *testing.T) {
+	r := startRoom(t)
+	alice, aliceEv := r.join("alice")
+	alice.Do("/msg nobody hello")
+	aliceEv.wait(t, "refusal", noticeContaining(`nobody called "nobody" is here`))
+}
+
+func TestVerifyAndGroupFingerprint(t *testing.T) {
+	r := startRoom(t)
+	alice, aliceEv := r.join("alice")
+	bob, _ := r.join("bob")
+	aliceEv.wait(t, "bob joining", kind(peer.KindJoin))
+
+	ab, err := alice.SafetyNumber("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ba, err := bob.SafetyNumber("ALICE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ab != ba {
+		t.Fatalf("alice sees %s, bob sees %s", ab, ba)
+	}
+	if a, b, h := alice.GroupFingerprint(), bob.GroupFingerprint(), r.operator.GroupFingerprint(); a != b || b != h {
+		t.Fatalf("group fingerprints differ: %s %s %s", a, b, h)
+	}
+	alice.Do("/verify bob")
+	aliceEv.wait(t, "safety number shown", noticeContaining(ab))
+	alice.Do("/verified bob")
+	aliceEv.wait(t, "mark confirmed", noticeContaining("bob is marked verified"))
+	alice.Do("/who")
+	who := aliceEv.wait(t, "/who", noticeContaining("group fingerprint: "+alice.GroupFingerprint()))
+	for _, want := range []string{"bob (verified, for ", "host (host, not verified"} {
+		if !bytes.Contains([]byte(who.Text), []byte(want)) {
+			t.Fatalf("/who says %q, missing %q", who.Text, want)
+		}
+	}
+	// bob leaves and someone else takes the name: new keys, the mark goes, loudly.
+	bob.Do("/quit")
+	aliceEv.wait(t, "bob leaving", left("bob", peer.ReasonQuit))
+	r.join("bob")
+	aliceEv.wait(t, "key change warning", func(ev peer.Event) bool {
+		return ev.Kind == peer.KindWarning && bytes.Contains([]byte(ev.Text), []byte("bob has new keys"))
+	})
+	for _, m := range alice.Members() {
+		if m.Name == "bob" && m.Verified {
+			t.Fatal("the new bob inherited the old one's verified mark")
+		}
+	}
+}
+
+func TestLinkCommand(t *testing.T) {
+	r := startRoom(t)
+	r.operator.Do("/link")
+	r.opEvents.wait(t, "the ways to join", noticeContaining("ssc join "+r.addr))
+	bob, bobEv := r.join("bob")
+	bob.Do("/link")
+	bobEv.wait(t, "refusal", noticeContaining("only the host can show the links"))
+}
