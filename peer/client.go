@@ -85,8 +85,9 @@ type Client struct {
 	id          *keys.Identity   // this member's keys for the session
 	sessionID   []byte           // what every member signs under
 
-	wmu     sync.Mutex // serialises writes
+	wmu     sync.Mutex // serialises writes and guards the keys' use
 	counter uint64     // last counter this member signed; guarded by wmu
+	wiped   bool       // the keys are gone: the session is over; guarded by wmu
 
 	events chan Event
 	quit   chan struct{} // closed by Leave: stop delivering events
@@ -322,6 +323,9 @@ func (c *Client) say(text string, action bool) error {
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if c.wiped {
+		return ErrClosed
+	}
 	c.counter++
 	sig := c.id.SignMessage(c.sessionID, c.counter, body)
 	return c.writeLocked(&wire.Say{Body: body, Counter: c.counter, Sig: sig})
@@ -329,21 +333,22 @@ func (c *Client) say(text string, action bool) error {
 
 // Direct sends text to one member only, sealed to that member's key so the
 // host relays what it cannot read, and signed so it cannot be forged.
-func (c *Client) Direct(to, text string) error { return c.direct(to, text, false) }
-
-func (c *Client) direct(to, text string, action bool) error {
+func (c *Client) Direct(to, text string) error {
 	c.mu.Lock()
 	m := c.members[sanitize.NameKey(to)]
 	c.mu.Unlock()
 	if m == nil {
 		return fmt.Errorf("nobody called %q is here", to)
 	}
-	body, err := encodeBody(text, action)
+	body, err := encodeBody(text, false)
 	if err != nil {
 		return err
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if c.wiped {
+		return ErrClosed
+	}
 	c.counter++
 	sealed, sig, err := c.id.SealDirect(c.sessionID, m.Identity, c.counter, body)
 	if err != nil {
@@ -353,7 +358,7 @@ func (c *Client) direct(to, text string, action bool) error {
 	if len(c.sent) >= maxPendingDirect {
 		clear(c.sent) // the host dropped echoes; forget rather than grow
 	}
-	c.sent[c.counter] = sentDirect{to: m.Name, text: text, action: action}
+	c.sent[c.counter] = sentDirect{to: m.Name, text: text}
 	c.mu.Unlock()
 	return c.writeLocked(&wire.Direct{To: m.Name, Sealed: sealed, Counter: c.counter, Sig: sig})
 }
@@ -401,6 +406,15 @@ func (c *Client) Leave() error {
 	return nil
 }
 
+// wipe destroys this member's keys once the connection is over: nothing
+// can be sent or opened with them any more.
+func (c *Client) wipe() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.wiped = true
+	c.id.Wipe()
+}
+
 // Done is closed when the connection has ended and the final event is queued.
 func (c *Client) Done() <-chan struct{} { return c.done }
 
@@ -424,6 +438,7 @@ func (c *Client) emit(ev Event) {
 func (c *Client) read(r *wire.Reader) {
 	defer close(c.done)
 	defer close(c.events)
+	defer c.wipe()
 	defer c.conn.Close()
 	for {
 		msg, err := r.Next()

@@ -47,6 +47,10 @@ func TestHostAndThreeMembersChat(t *testing.T) {
 	}
 	bob.Do("/quit")
 	carolEv.wait(t, "bob leaving", left("bob", peer.ReasonQuit))
+	// Gone with the connection: bob's keys, so nothing more can be signed.
+	if err := bob.Say("after leaving"); !errors.Is(err, peer.ErrClosed) {
+		t.Fatalf("saying after leaving: %v", err)
+	}
 }
 
 func TestWrongPassphraseIsRefused(t *testing.T) {
