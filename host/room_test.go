@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -236,10 +237,19 @@ func BenchmarkFanout(b *testing.B) {
 			s := newTestSession(b)
 			var wg sync.WaitGroup
 			received := make(chan int, 1<<16)
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
 			for i := range n {
 				conn, _ := seat(b, s, fmt.Sprintf("m%d", i))
 				wg.Go(func() { count(conn, i, received) })
 			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			// The room's heap per member: queue, roster entry with its keys,
+			// limiter, goroutine stacks are not heap (and the pipes and the
+			// readers of this benchmark are counted too, so this is an upper bound).
+			perMember := (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / float64(n) / 1024
 			sender, senderR := seat(b, s, "sender")
 			wg.Go(func() { drain(senderR, nil) })
 			s.mu.Lock()
@@ -286,6 +296,7 @@ func BenchmarkFanout(b *testing.B) {
 				}
 			}
 			b.StopTimer()
+			b.ReportMetric(perMember, "heap-KiB/member")
 			s.Close()
 			wg.Wait()
 		})

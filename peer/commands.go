@@ -226,7 +226,7 @@ func (c *Client) who(now time.Time) string {
 		tags = append(tags, "for "+Since(now, m.Since))
 		fmt.Fprintf(&b, " (%s)", strings.Join(tags, ", "))
 	}
-	fmt.Fprintf(&b, "\ngroup fingerprint: %s (the same on every member's screen when nobody's keys were swapped)", c.GroupFingerprint())
+	fmt.Fprintf(&b, "\ngroup fingerprint: %s (all see the same unless keys were swapped)", c.GroupFingerprint())
 	return b.String()
 }
 

@@ -17,7 +17,7 @@ const passphrase = "correct-horse-battery-staple"
 
 // room is a running host with its operator attached.
 type room struct {
-	t        *testing.T
+	t        testing.TB
 	session  *host.Session
 	addr     string
 	operator *peer.Client
@@ -53,7 +53,10 @@ func (r *recorder) bytes() []byte {
 	return append([]byte(nil), r.seen...)
 }
 
-func startRoom(t *testing.T) *room {
+func startRoom(t *testing.T) *room { return startRoomB(t) }
+
+// startRoomB starts a room for a test or a benchmark.
+func startRoomB(t testing.TB) *room {
 	t.Helper()
 	id, err := keys.GenerateHostIdentity()
 	if err != nil {
