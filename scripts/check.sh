@@ -31,6 +31,7 @@ allowed() {
 	host) echo "wire keys sanitize" ;;
 	peer) echo "wire keys sanitize" ;;
 	peer/console | peer/jsonlines) echo "peer sanitize keys wire" ;;
+	peer/peertest) echo "peer" ;;
 	discovery | wire | keys | sanitize | sessiontest) echo "" ;;
 	*) echo "UNLISTED" ;;
 	esac

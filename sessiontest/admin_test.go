@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/peer/peertest"
 	"github.com/ssc-chat/ssc/wire"
 )
 
@@ -31,28 +32,28 @@ func TestKick(t *testing.T) {
 	r := startRoom(t)
 	bob, bobEv := r.join("bob")
 	_, carolEv := r.join("carol")
-	carolEv.wait(t, "welcome", kind(peer.KindWelcome))
+	carolEv.Wait(t, "welcome", peertest.Kind(peer.KindWelcome))
 
 	if err := r.operator.Do("/kick Bob"); err != nil {
 		t.Fatal(err)
 	}
-	end := bobEv.wait(t, "bob's end", kind(peer.KindEnd))
+	end := bobEv.Wait(t, "bob's end", peertest.Kind(peer.KindEnd))
 	if end.Reason != peer.ReasonKicked {
 		t.Fatalf("bob's session ended with %q, want kicked", end.Reason)
 	}
-	carolEv.wait(t, "bob kicked", left("bob", peer.ReasonKicked))
+	carolEv.Wait(t, "bob kicked", peertest.Left("bob", peer.ReasonKicked))
 	if err := bob.Say("still here?"); err == nil {
 		// A write may still succeed into the socket buffer; what matters is nobody receives it.
 		r.operator.Do("after kick")
-		r.opEvents.wait(t, "operator's own line", message("host", "after kick"))
-		for _, ev := range r.opEvents.seen {
+		r.opEvents.Wait(t, "operator's own line", peertest.Message("host", "after kick"))
+		for _, ev := range r.opEvents.Seen() {
 			if ev.Kind == peer.KindMessage && ev.From == "bob" {
 				t.Fatal("a kicked member's message was relayed")
 			}
 		}
 	}
 	r.operator.Do("/kick nobody")
-	r.opEvents.wait(t, "kick of unknown name", noticeContaining("no member by that name"))
+	r.opEvents.Wait(t, "kick of unknown name", peertest.NoticeContaining("no member by that name"))
 }
 
 func TestMemberCannotRunHostCommands(t *testing.T) {
@@ -63,45 +64,40 @@ func TestMemberCannotRunHostCommands(t *testing.T) {
 		if err := bob.Do(cmd); err != nil {
 			t.Fatal(err)
 		}
-		bobEv.wait(t, "refusal of "+cmd, noticeContaining("only the host can"))
+		bobEv.Wait(t, "refusal of "+cmd, peertest.NoticeContaining("only the host can"))
 	}
 	bob.Do("still together")
-	carolEv.wait(t, "bob's line", message("bob", "still together"))
-	if !r.opEvents.hasNoLeave() {
-		t.Fatal("a member's host command removed someone")
-	}
-}
-
-func (e *events) hasNoLeave() bool {
-	for _, ev := range e.seen {
+	carolEv.Wait(t, "bob's line", peertest.Message("bob", "still together"))
+	// Events come in order: any removal the commands caused came before this line.
+	r.opEvents.Wait(t, "bob's line", peertest.Message("bob", "still together"))
+	for _, ev := range r.opEvents.Seen() {
 		if ev.Kind == peer.KindLeave {
-			return false
+			t.Fatalf("a member's host command removed someone: %+v", ev)
 		}
 	}
-	return true
 }
 
 func TestLockAndUnlock(t *testing.T) {
 	r := startRoom(t)
 	_, bobEv := r.join("bob")
 	r.operator.Do("/lock")
-	r.opEvents.wait(t, "lock confirmed", noticeContaining("session locked"))
+	r.opEvents.Wait(t, "lock confirmed", peertest.NoticeContaining("session locked"))
 	_, err := r.tryJoin("carol", passphrase)
 	var refused *peer.RefusedError
 	if !errors.As(err, &refused) || refused.Code != wire.RefuseLocked {
 		t.Fatalf("joining a locked session: got %v, want locked", err)
 	}
 	r.operator.Do("/unlock")
-	r.opEvents.wait(t, "unlock confirmed", noticeContaining("session unlocked"))
+	r.opEvents.Wait(t, "unlock confirmed", peertest.NoticeContaining("session unlocked"))
 	r.join("carol")
-	bobEv.wait(t, "carol joining", func(ev peer.Event) bool { return ev.Kind == peer.KindJoin && ev.Name == "carol" })
+	bobEv.Wait(t, "carol joining", func(ev peer.Event) bool { return ev.Kind == peer.KindJoin && ev.Name == "carol" })
 }
 
 func TestRotatePassphrase(t *testing.T) {
 	r := startRoom(t)
 	bob, _ := r.join("bob")
 	r.operator.Do("/passphrase new")
-	ev := r.opEvents.wait(t, "new passphrase", noticeContaining("new passphrase: "))
+	ev := r.opEvents.Wait(t, "new passphrase", peertest.NoticeContaining("new passphrase: "))
 	fresh := ev.Text[len("new passphrase: "):]
 	fresh = fresh[:len(fresh)-len(" (members stay; only new joiners need it)")]
 	if _, err := r.tryJoin("carol", passphrase); !errors.Is(err, peer.ErrWrongPassphrase) {
@@ -114,7 +110,7 @@ func TestRotatePassphrase(t *testing.T) {
 	if err := bob.Say("still here"); err != nil {
 		t.Fatal(err)
 	}
-	r.opEvents.wait(t, "bob still talking", message("bob", "still here"))
+	r.opEvents.Wait(t, "bob still talking", peertest.Message("bob", "still here"))
 }
 
 func TestHostEndsSession(t *testing.T) {
@@ -123,15 +119,15 @@ func TestHostEndsSession(t *testing.T) {
 			r := startRoom(t)
 			_, bobEv := r.join("bob")
 			_, carolEv := r.join("carol")
-			carolEv.wait(t, "welcome", kind(peer.KindWelcome))
+			carolEv.Wait(t, "welcome", peertest.Kind(peer.KindWelcome))
 			r.operator.Do("last words")
 			if err := r.operator.Do(how); !errors.Is(err, peer.ErrQuit) {
 				t.Fatalf("%s: got %v, want ErrQuit", how, err)
 			}
-			for _, e := range []*events{bobEv, carolEv} {
+			for _, e := range []*peertest.Recorder{bobEv, carolEv} {
 				// Everything the host said before ending arrives first.
-				e.wait(t, "last words", message("host", "last words"))
-				end := e.wait(t, "end", kind(peer.KindEnd))
+				e.Wait(t, "last words", peertest.Message("host", "last words"))
+				end := e.Wait(t, "end", peertest.Kind(peer.KindEnd))
 				if end.Reason != peer.ReasonHostEnded || end.Text != "session ended by the host" {
 					t.Fatalf("end event %+v", end)
 				}
@@ -158,11 +154,11 @@ func TestMemberKilledAbruptly(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, bobEv := r.join("bob")
-	bobEv.wait(t, "welcome", kind(peer.KindWelcome))
+	bobEv.Wait(t, "welcome", peertest.Kind(peer.KindWelcome))
 	raw.(*net.TCPConn).SetLinger(0) // a reset, as when a laptop dies
 	raw.Close()
-	bobEv.wait(t, "doomed lost", left("doomed", peer.ReasonLost))
-	r.opEvents.wait(t, "doomed lost (operator)", left("doomed", peer.ReasonLost))
+	bobEv.Wait(t, "doomed lost", peertest.Left("doomed", peer.ReasonLost))
+	r.opEvents.Wait(t, "doomed lost (operator)", peertest.Left("doomed", peer.ReasonLost))
 	r.operator.Do("carry on")
-	bobEv.wait(t, "room still works", message("host", "carry on"))
+	bobEv.Wait(t, "room still works", peertest.Message("host", "carry on"))
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/peer/peertest"
 )
 
 func direct(from, to, text string) func(peer.Event) bool {
@@ -19,27 +20,27 @@ func direct(from, to, text string) func(peer.Event) bool {
 func TestHostNeverSeesDirectMessagePlaintext(t *testing.T) {
 	r := startRoom(t)
 	alice, aliceEv := r.join("alice")
-	r.opEvents.wait(t, "alice joining", kind(peer.KindJoin))
+	r.opEvents.Wait(t, "alice joining", peertest.Kind(peer.KindJoin))
 
 	const toHost = "the vault code is 7-4-1-9"
 	if err := alice.Do("/msg host " + toHost); err != nil {
 		t.Fatal(err)
 	}
-	if ev := r.opEvents.wait(t, "the direct message", direct("alice", "host", toHost)); ev.Self {
+	if ev := r.opEvents.Wait(t, "the direct message", direct("alice", "host", toHost)); ev.Self {
 		t.Fatal("a received direct message is marked as own")
 	}
-	aliceEv.wait(t, "alice's acknowledgement", direct("alice", "host", toHost))
+	aliceEv.Wait(t, "alice's acknowledgement", direct("alice", "host", toHost))
 
 	const toAlice = "meet me at the north gate"
 	if err := r.operator.Do("/msg alice " + toAlice); err != nil {
 		t.Fatal(err)
 	}
-	aliceEv.wait(t, "the host's direct message", direct("host", "alice", toAlice))
-	r.opEvents.wait(t, "the host's acknowledgement", direct("host", "alice", toAlice))
+	aliceEv.Wait(t, "the host's direct message", direct("host", "alice", toAlice))
+	r.opEvents.Wait(t, "the host's acknowledgement", direct("host", "alice", toAlice))
 
 	const public = "a line for the whole room"
 	r.operator.Do(public)
-	aliceEv.wait(t, "the group line", message("host", public))
+	aliceEv.Wait(t, "the group line", peertest.Message("host", public))
 
 	seen := r.opWire.bytes()
 	for _, secret := range []string{toHost, toAlice, "vault", "north gate"} {
@@ -57,14 +58,14 @@ func TestDirectMessageToAbsentMember(t *testing.T) {
 	r := startRoom(t)
 	alice, aliceEv := r.join("alice")
 	alice.Do("/msg nobody hello")
-	aliceEv.wait(t, "refusal", noticeContaining(`nobody called "nobody" is here`))
+	aliceEv.Wait(t, "refusal", peertest.NoticeContaining(`nobody called "nobody" is here`))
 }
 
 func TestVerifyAndGroupFingerprint(t *testing.T) {
 	r := startRoom(t)
 	alice, aliceEv := r.join("alice")
 	bob, _ := r.join("bob")
-	aliceEv.wait(t, "bob joining", kind(peer.KindJoin))
+	aliceEv.Wait(t, "bob joining", peertest.Kind(peer.KindJoin))
 
 	ab, err := alice.SafetyNumber("bob")
 	if err != nil {
@@ -81,11 +82,11 @@ func TestVerifyAndGroupFingerprint(t *testing.T) {
 		t.Fatalf("group fingerprints differ: %s %s %s", a, b, h)
 	}
 	alice.Do("/verify bob")
-	aliceEv.wait(t, "safety number shown", noticeContaining(ab))
+	aliceEv.Wait(t, "safety number shown", peertest.NoticeContaining(ab))
 	alice.Do("/verified bob")
-	aliceEv.wait(t, "mark confirmed", noticeContaining("bob is marked verified"))
+	aliceEv.Wait(t, "mark confirmed", peertest.NoticeContaining("bob is marked verified"))
 	alice.Do("/who")
-	who := aliceEv.wait(t, "/who", noticeContaining("group fingerprint: "+alice.GroupFingerprint()))
+	who := aliceEv.Wait(t, "/who", peertest.NoticeContaining("group fingerprint: "+alice.GroupFingerprint()))
 	for _, want := range []string{"bob (verified, for ", "host (host, not verified"} {
 		if !bytes.Contains([]byte(who.Text), []byte(want)) {
 			t.Fatalf("/who says %q, missing %q", who.Text, want)
@@ -93,9 +94,9 @@ func TestVerifyAndGroupFingerprint(t *testing.T) {
 	}
 	// bob leaves and someone else takes the name: new keys, the mark goes, loudly.
 	bob.Do("/quit")
-	aliceEv.wait(t, "bob leaving", left("bob", peer.ReasonQuit))
+	aliceEv.Wait(t, "bob leaving", peertest.Left("bob", peer.ReasonQuit))
 	r.join("bob")
-	aliceEv.wait(t, "key change warning", func(ev peer.Event) bool {
+	aliceEv.Wait(t, "key change warning", func(ev peer.Event) bool {
 		return ev.Kind == peer.KindWarning && bytes.Contains([]byte(ev.Text), []byte("bob has new keys"))
 	})
 	for _, m := range alice.Members() {
@@ -108,8 +109,8 @@ func TestVerifyAndGroupFingerprint(t *testing.T) {
 func TestLinkCommand(t *testing.T) {
 	r := startRoom(t)
 	r.operator.Do("/link")
-	r.opEvents.wait(t, "the ways to join", noticeContaining("ssc join "+r.addr))
+	r.opEvents.Wait(t, "the ways to join", peertest.NoticeContaining("ssc join "+r.addr))
 	bob, bobEv := r.join("bob")
 	bob.Do("/link")
-	bobEv.wait(t, "refusal", noticeContaining("only the host can show the links"))
+	bobEv.Wait(t, "refusal", peertest.NoticeContaining("only the host can show the links"))
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/peer/peertest"
 	"github.com/ssc-chat/ssc/wire"
 )
 
@@ -37,7 +38,7 @@ type evilMember struct {
 	conn   net.Conn
 	id     wire.Identity
 	client *peer.Client
-	events *events
+	events *peertest.Recorder
 	wmu    sync.Mutex
 }
 
@@ -128,11 +129,11 @@ func (h *evilHost) join(name string) *evilMember {
 	if res.err != nil {
 		h.t.Fatalf("attach %s: %v", name, res.err)
 	}
-	m.client, m.events = res.c, collect(res.c)
-	m.events.wait(h.t, name+"'s welcome", kind(peer.KindWelcome))
+	m.client, m.events = res.c, peertest.Record(res.c)
+	m.events.Wait(h.t, name+"'s welcome", peertest.Kind(peer.KindWelcome))
 	for _, o := range others {
 		h.send(o, &wire.Joined{Member: h.show(o, wire.Member{Name: name, Since: time.Now().UnixMilli(), Identity: m.id})})
-		o.events.wait(h.t, o.name+" seeing "+name+" join", kind(peer.KindJoin))
+		o.events.Wait(h.t, o.name+" seeing "+name+" join", peertest.Kind(peer.KindJoin))
 	}
 	r.SetLimit(wire.MaxFrame)
 	h.wg.Go(func() { h.serve(m, r) })
@@ -169,17 +170,13 @@ func (h *evilHost) serve(from *evilMember, r *wire.Reader) {
 	}
 }
 
-func noMessage(t *testing.T, e *events, text string) {
+func noMessage(t *testing.T, e *peertest.Recorder, text string) {
 	t.Helper()
-	for _, ev := range e.seen {
+	for _, ev := range e.Seen() {
 		if ev.Kind == peer.KindMessage && strings.Contains(ev.Text, text) {
 			t.Fatalf("%q was shown: %+v", text, ev)
 		}
 	}
-}
-
-func warningContaining(s string) func(peer.Event) bool {
-	return func(ev peer.Event) bool { return ev.Kind == peer.KindWarning && strings.Contains(ev.Text, s) }
 }
 
 func flip(b []byte, i int) []byte {
@@ -216,8 +213,8 @@ func TestMaliciousHostCannotForgeOrReplay(t *testing.T) {
 				return []wire.Message{m}
 			}
 			alice.client.Say("meet at noon")
-			carol.events.wait(t, "the honest copy", message("alice", "meet at noon"))
-			bob.events.wait(t, "a warning", warningContaining(tt.warn))
+			carol.events.Wait(t, "the honest copy", peertest.Message("alice", "meet at noon"))
+			bob.events.Wait(t, "a warning", peertest.WarningContaining(tt.warn))
 			noMessage(t, bob.events, "meet at noon")
 		})
 	}
@@ -239,12 +236,12 @@ func TestMaliciousHostReplayIsShownOnce(t *testing.T) {
 		return []wire.Message{first, m} // and again, before the next one
 	}
 	alice.client.Say("one")
-	bob.events.wait(t, "first message", message("alice", "one"))
-	bob.events.wait(t, "replay warning", warningContaining("replay"))
+	bob.events.Wait(t, "first message", peertest.Message("alice", "one"))
+	bob.events.Wait(t, "replay warning", peertest.WarningContaining("replay"))
 	alice.client.Say("two")
-	bob.events.wait(t, "second message", message("alice", "two"))
+	bob.events.Wait(t, "second message", peertest.Message("alice", "two"))
 	shown := 0
-	for _, ev := range bob.events.seen {
+	for _, ev := range bob.events.Seen() {
 		if ev.Kind == peer.KindMessage && ev.Text == "one" {
 			shown++
 		}
@@ -270,11 +267,11 @@ func TestMessageFromAnotherSessionIsRejected(t *testing.T) {
 		return []wire.Message{m}
 	}
 	alice.client.Say("for session one")
-	bob.events.wait(t, "message in its own session", message("alice", "for session one"))
+	bob.events.Wait(t, "message in its own session", peertest.Message("alice", "for session one"))
 	other.send(bob2, &wire.Joined{Member: wire.Member{Name: "alice", Since: 1, Identity: alice.id}})
-	bob2.events.wait(t, "alice joining the other session", kind(peer.KindJoin))
+	bob2.events.Wait(t, "alice joining the other session", peertest.Kind(peer.KindJoin))
 	other.send(bob2, captured)
-	bob2.events.wait(t, "warning", warningContaining("signature does not verify"))
+	bob2.events.Wait(t, "warning", peertest.WarningContaining("signature does not verify"))
 	noMessage(t, bob2.events, "for session one")
 }
 
@@ -301,8 +298,8 @@ func TestMaliciousHostCannotResealDirectMessage(t *testing.T) {
 	if err := alice.client.Direct("bob", "the real text"); err != nil {
 		t.Fatal(err)
 	}
-	alice.events.wait(t, "alice's acknowledgement", func(ev peer.Event) bool { return ev.Kind == peer.KindMessage && ev.To == "bob" && ev.Self })
-	bob.events.wait(t, "warning", warningContaining("does not verify or open"))
+	alice.events.Wait(t, "alice's acknowledgement", func(ev peer.Event) bool { return ev.Kind == peer.KindMessage && ev.To == "bob" && ev.Self })
+	bob.events.Wait(t, "warning", peertest.WarningContaining("does not verify or open"))
 	noMessage(t, bob.events, "money")
 	noMessage(t, bob.events, "the real text")
 }

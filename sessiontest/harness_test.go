@@ -3,7 +3,6 @@ package sessiontest
 import (
 	"context"
 	"net"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/peer/peertest"
 )
 
 const passphrase = "correct-horse-battery-staple"
@@ -21,7 +21,7 @@ type room struct {
 	session  *host.Session
 	addr     string
 	operator *peer.Client
-	opEvents *events
+	opEvents *peertest.Recorder
 	opWire   *recorder // every byte between the host and its operator
 }
 
@@ -81,7 +81,7 @@ func startRoomB(t testing.TB) *room {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &room{t: t, session: s, addr: ln.Addr().String(), operator: op, opEvents: collect(op), opWire: rec}
+	r := &room{t: t, session: s, addr: ln.Addr().String(), operator: op, opEvents: peertest.Record(op), opWire: rec}
 	t.Cleanup(func() {
 		s.Close()
 		if err := <-served; err != nil {
@@ -91,13 +91,13 @@ func startRoomB(t testing.TB) *room {
 	return r
 }
 
-func (r *room) join(name string) (*peer.Client, *events) {
+func (r *room) join(name string) (*peer.Client, *peertest.Recorder) {
 	r.t.Helper()
 	c, err := r.tryJoin(name, passphrase)
 	if err != nil {
 		r.t.Fatalf("join %s: %v", name, err)
 	}
-	ev := collect(c)
+	ev := peertest.Record(c)
 	r.t.Cleanup(func() { c.Leave() })
 	return c, ev
 }
@@ -106,68 +106,6 @@ func (r *room) tryJoin(name, pass string) (*peer.Client, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return peer.Join(ctx, r.addr, peer.Config{Name: name, Passphrase: []byte(pass)})
-}
-
-// events records a client's events so tests can wait for the one they expect.
-type events struct {
-	ch   chan peer.Event
-	seen []peer.Event
-}
-
-func collect(c *peer.Client) *events {
-	e := &events{ch: make(chan peer.Event, 4096)}
-	go func() {
-		for ev := range c.Events() {
-			e.ch <- ev
-		}
-		close(e.ch)
-	}()
-	return e
-}
-
-// wait returns the first event, from now on, that match accepts, failing the
-// test after a few seconds.
-func (e *events) wait(t *testing.T, what string, match func(peer.Event) bool) peer.Event {
-	t.Helper()
-	timeout := time.After(5 * time.Second)
-	for {
-		select {
-		case ev, ok := <-e.ch:
-			if !ok {
-				t.Fatalf("events ended while waiting for %s; saw %s", what, e.summary())
-			}
-			e.seen = append(e.seen, ev)
-			if match(ev) {
-				return ev
-			}
-		case <-timeout:
-			t.Fatalf("no %s within 5s; saw %s", what, e.summary())
-		}
-	}
-}
-
-func (e *events) summary() string {
-	var parts []string
-	for _, ev := range e.seen {
-		parts = append(parts, string(ev.Kind)+":"+ev.From+ev.Name+":"+ev.Text+ev.Reason)
-	}
-	return "[" + strings.Join(parts, " | ") + "]"
-}
-
-func message(from, text string) func(peer.Event) bool {
-	return func(ev peer.Event) bool { return ev.Kind == peer.KindMessage && ev.From == from && ev.Text == text }
-}
-
-func kind(k peer.Kind) func(peer.Event) bool {
-	return func(ev peer.Event) bool { return ev.Kind == k }
-}
-
-func noticeContaining(s string) func(peer.Event) bool {
-	return func(ev peer.Event) bool { return ev.Kind == peer.KindNotice && strings.Contains(ev.Text, s) }
-}
-
-func left(name, reason string) func(peer.Event) bool {
-	return func(ev peer.Event) bool { return ev.Kind == peer.KindLeave && ev.Name == name && ev.Reason == reason }
 }
 
 type contextT = context.Context

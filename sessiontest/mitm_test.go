@@ -11,6 +11,7 @@ import (
 
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/peer/peertest"
 )
 
 // relay accepts on 127.0.0.1 and forwards each connection to target. With
@@ -105,7 +106,7 @@ func TestManInTheMiddleFailsAdmission(t *testing.T) {
 	if !errors.Is(err, peer.ErrWrongPassphrase) {
 		t.Fatalf("through a man in the middle: got %v, want ErrWrongPassphrase", err)
 	}
-	r.opEvents.wait(t, "host's side failing", noticeContaining("failed admission"))
+	r.opEvents.Wait(t, "host's side failing", peertest.NoticeContaining("failed admission"))
 	for _, m := range r.operator.Members() {
 		if m.Name == "bob" {
 			t.Fatal("bob was seated through a man in the middle")
@@ -129,7 +130,7 @@ func TestPinnedFingerprintMismatch(t *testing.T) {
 	}
 	pinned.Leave()
 	// A mismatch aborts before any admission byte: the host counted no guess.
-	for _, ev := range r.opEvents.seen {
+	for _, ev := range r.opEvents.Seen() {
 		if strings.Contains(ev.Text, "failed admission") {
 			t.Fatal("a pin mismatch reached admission")
 		}
@@ -143,12 +144,12 @@ func TestConnectionLossIsExplained(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := collect(c)
-	ev.wait(t, "welcome", kind(peer.KindWelcome))
+	ev := peertest.Record(c)
+	ev.Wait(t, "welcome", peertest.Kind(peer.KindWelcome))
 	link.cut()
-	end := ev.wait(t, "end", kind(peer.KindEnd))
+	end := ev.Wait(t, "end", peertest.Kind(peer.KindEnd))
 	if end.Reason != peer.ReasonLost || !strings.Contains(end.Text, "connection to the host lost") {
 		t.Fatalf("end event %+v", end)
 	}
-	r.opEvents.wait(t, "alice lost", left("alice", peer.ReasonLost))
+	r.opEvents.Wait(t, "alice lost", peertest.Left("alice", peer.ReasonLost))
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/peer/peertest"
 	"github.com/ssc-chat/ssc/wire"
 )
 
@@ -15,38 +16,38 @@ func TestHostAndThreeMembersChat(t *testing.T) {
 	bob, bobEv := r.join("bob")
 	_, carolEv := r.join("carol")
 
-	w := carolEv.wait(t, "welcome", kind(peer.KindWelcome))
+	w := carolEv.Wait(t, "welcome", peertest.Kind(peer.KindWelcome))
 	if got := len(w.Members); got != 4 {
 		t.Fatalf("carol's welcome lists %d members, want 4", got)
 	}
-	if ev := aliceEv.wait(t, "carol joining", func(ev peer.Event) bool { return ev.Kind == peer.KindJoin && ev.Name == "carol" }); ev.Addr != "" {
+	if ev := aliceEv.Wait(t, "carol joining", func(ev peer.Event) bool { return ev.Kind == peer.KindJoin && ev.Name == "carol" }); ev.Addr != "" {
 		t.Fatalf("a member learned carol's address %q", ev.Addr)
 	}
 	// Only the host's operator sees where joiners come from.
-	if ev := r.opEvents.wait(t, "carol joining", func(ev peer.Event) bool { return ev.Kind == peer.KindJoin && ev.Name == "carol" }); ev.Addr == "" {
+	if ev := r.opEvents.Wait(t, "carol joining", func(ev peer.Event) bool { return ev.Kind == peer.KindJoin && ev.Name == "carol" }); ev.Addr == "" {
 		t.Fatal("the operator was not told carol's address")
 	}
 
 	if err := alice.Do("hello from alice"); err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range []*events{bobEv, carolEv, r.opEvents} {
-		ev := e.wait(t, "alice's message", message("alice", "hello from alice"))
+	for _, e := range []*peertest.Recorder{bobEv, carolEv, r.opEvents} {
+		ev := e.Wait(t, "alice's message", peertest.Message("alice", "hello from alice"))
 		if ev.Self {
 			t.Fatal("message from alice marked as own on another member")
 		}
 	}
-	if ev := aliceEv.wait(t, "own message echoed", message("alice", "hello from alice")); !ev.Self {
+	if ev := aliceEv.Wait(t, "own message echoed", peertest.Message("alice", "hello from alice")); !ev.Self {
 		t.Fatal("alice's own message not marked Self")
 	}
 	if err := r.operator.Do("/me waves"); err != nil {
 		t.Fatal(err)
 	}
-	if ev := bobEv.wait(t, "host action", message("host", "waves")); !ev.Action {
+	if ev := bobEv.Wait(t, "host action", peertest.Message("host", "waves")); !ev.Action {
 		t.Fatal("/me not delivered as an action")
 	}
 	bob.Do("/quit")
-	carolEv.wait(t, "bob leaving", left("bob", peer.ReasonQuit))
+	carolEv.Wait(t, "bob leaving", peertest.Left("bob", peer.ReasonQuit))
 	// Gone with the connection: bob's keys, so nothing more can be signed.
 	if err := bob.Say("after leaving"); !errors.Is(err, peer.ErrClosed) {
 		t.Fatalf("saying after leaving: %v", err)
@@ -59,7 +60,7 @@ func TestWrongPassphraseIsRefused(t *testing.T) {
 	if !errors.Is(err, peer.ErrWrongPassphrase) {
 		t.Fatalf("got %v, want ErrWrongPassphrase", err)
 	}
-	r.opEvents.wait(t, "operator warned", noticeContaining("failed admission"))
+	r.opEvents.Wait(t, "operator warned", peertest.NoticeContaining("failed admission"))
 	// The room still works for people who know the passphrase.
 	r.join("alice")
 }
@@ -78,5 +79,5 @@ func TestGuessingIsSlowedDown(t *testing.T) {
 	if !errors.As(err, &refused) || refused.Code != wire.RefuseBusy || refused.RetryAfter <= 0 {
 		t.Fatalf("got %v, want busy with a retry time", err)
 	}
-	r.opEvents.wait(t, "operator told", noticeContaining("joiners now wait between attempts"))
+	r.opEvents.Wait(t, "operator told", peertest.NoticeContaining("joiners now wait between attempts"))
 }

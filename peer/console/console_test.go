@@ -17,6 +17,7 @@ import (
 	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/peer/peertest"
 )
 
 const (
@@ -26,7 +27,7 @@ const (
 
 // startRoom runs a session on 127.0.0.1 with its operator, "host", attached,
 // and seats a remote member "alice" whose events nobody reads yet.
-func startRoom(t *testing.T) (s *host.Session, operator *peer.Client, opEvents *events, alice *peer.Client) {
+func startRoom(t *testing.T) (s *host.Session, operator *peer.Client, opEvents *peertest.Recorder, alice *peer.Client) {
 	t.Helper()
 	id, err := keys.GenerateHostIdentity()
 	if err != nil {
@@ -57,7 +58,7 @@ func startRoom(t *testing.T) (s *host.Session, operator *peer.Client, opEvents *
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { operator.Leave() })
-	opEvents = collect(operator)
+	opEvents = peertest.Record(operator)
 
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
@@ -66,40 +67,8 @@ func startRoom(t *testing.T) (s *host.Session, operator *peer.Client, opEvents *
 		t.Fatalf("join: %v", err)
 	}
 	t.Cleanup(func() { alice.Leave() })
-	opEvents.wait(t, "alice joining", func(ev peer.Event) bool { return ev.Kind == peer.KindJoin && ev.Name == "alice" })
+	opEvents.Wait(t, "alice joining", func(ev peer.Event) bool { return ev.Kind == peer.KindJoin && ev.Name == "alice" })
 	return s, operator, opEvents, alice
-}
-
-// events records a client's events so a test can wait for the one it expects.
-type events struct{ ch chan peer.Event }
-
-func collect(c *peer.Client) *events {
-	e := &events{ch: make(chan peer.Event, 1024)}
-	go func() {
-		for ev := range c.Events() {
-			e.ch <- ev
-		}
-		close(e.ch)
-	}()
-	return e
-}
-
-func (e *events) wait(t *testing.T, what string, match func(peer.Event) bool) peer.Event {
-	t.Helper()
-	timeout := time.After(wait)
-	for {
-		select {
-		case ev, ok := <-e.ch:
-			if !ok {
-				t.Fatalf("events ended while waiting for %s", what)
-			}
-			if match(ev) {
-				return ev
-			}
-		case <-timeout:
-			t.Fatalf("no %s within %s", what, wait)
-		}
-	}
 }
 
 // console is Run on the tty side of a pty, with the test at the keyboard.
@@ -252,7 +221,7 @@ func TestRunKeepsHalfTypedLine(t *testing.T) {
 	k.waitFor(prompt+"half typed", after)
 
 	k.typeKeys(" and finished\r")
-	opEvents.wait(t, `alice's message "half typed and finished"`, func(ev peer.Event) bool {
+	opEvents.Wait(t, `alice's message "half typed and finished"`, func(ev peer.Event) bool {
 		return ev.Kind == peer.KindMessage && ev.From == "alice" && ev.Text == "half typed and finished"
 	})
 	k.waitFor("half typed and finished", after)
@@ -262,7 +231,7 @@ func TestRunKeepsHalfTypedLine(t *testing.T) {
 	if r.err != nil || r.end.Kind != peer.KindEnd || r.end.Reason != peer.ReasonLeft {
 		t.Errorf("Run = %+v, %v; want the end event with reason %q, nil", r.end, r.err, peer.ReasonLeft)
 	}
-	opEvents.wait(t, "alice leaving", func(ev peer.Event) bool {
+	opEvents.Wait(t, "alice leaving", func(ev peer.Event) bool {
 		return ev.Kind == peer.KindLeave && ev.Name == "alice" && ev.Reason == peer.ReasonQuit
 	})
 	k.assertCooked()
@@ -296,7 +265,7 @@ func TestRunLeaves(t *testing.T) {
 				t.Errorf("Run = %+v, %v; want the end event with reason %q, nil", r.end, r.err, peer.ReasonLeft)
 			}
 			k.waitFor(tt.screen, from)
-			opEvents.wait(t, "alice leaving", func(ev peer.Event) bool {
+			opEvents.Wait(t, "alice leaving", func(ev peer.Event) bool {
 				return ev.Kind == peer.KindLeave && ev.Name == "alice" && ev.Reason == peer.ReasonQuit
 			})
 			k.assertCooked()
@@ -335,7 +304,7 @@ func TestRunNotATerminal(t *testing.T) {
 	if err := alice.Do("still here"); err != nil {
 		t.Fatalf("Do after a failed Run: %v", err)
 	}
-	opEvents.wait(t, `alice's message "still here"`, func(ev peer.Event) bool {
+	opEvents.Wait(t, `alice's message "still here"`, func(ev peer.Event) bool {
 		return ev.Kind == peer.KindMessage && ev.From == "alice" && ev.Text == "still here"
 	})
 }
