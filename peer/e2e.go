@@ -51,7 +51,8 @@ func decodeBody(padded []byte) (text string, action bool, err error) {
 	if err != nil {
 		return "", false, err
 	}
-	if len(b) < 2 || b[0]&^flagAction != 0 || len(b)-1 > wire.MaxText || !utf8.Valid(b[1:]) {
+	// Exactly what encodeBody produces, so that one text has one body.
+	if len(b) < 2 || b[0]&^flagAction != 0 || len(b)-1 > wire.MaxText || !utf8.Valid(b[1:]) || len(bytes.TrimSpace(b[1:])) == 0 {
 		return "", false, errors.New("malformed body")
 	}
 	return string(b[1:]), b[0]&flagAction != 0, nil

@@ -1,7 +1,10 @@
 package peer
 
 import (
+	"bytes"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -74,4 +77,32 @@ func TestBodyRoundTrip(t *testing.T) {
 			t.Fatalf("encodeBody(%q...) accepted", bad[:min(4, len(bad))])
 		}
 	}
+}
+
+func requireSeeds(f *testing.F) {
+	f.Helper()
+	entries, err := os.ReadDir(filepath.Join("testdata", "fuzz", f.Name()))
+	if err != nil || len(entries) == 0 {
+		f.Fatalf("no seed corpus in testdata/fuzz/%s: %v", f.Name(), err)
+	}
+}
+
+// FuzzDecodeBody feeds arbitrary verified-but-hostile bodies to the body
+// decoder: a member can sign anything, so signature checks do not make a
+// body well formed.
+func FuzzDecodeBody(f *testing.F) {
+	requireSeeds(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		text, action, err := decodeBody(b)
+		if err != nil {
+			return
+		}
+		again, err := encodeBody(text, action)
+		if err != nil {
+			t.Fatalf("decoded %q but cannot encode it: %v", text, err)
+		}
+		if !bytes.Equal(again, b) {
+			t.Fatalf("two encodings of one body:\n%x\n%x", b, again)
+		}
+	})
 }
