@@ -32,7 +32,8 @@ func (s *Session) serveRemote(raw net.Conn) {
 	}
 	defer release()
 
-	raw.SetDeadline(s.cfg.Now().Add(AdmissionTimeout))
+	// Socket deadlines run on the real clock, whatever Config.Now says.
+	raw.SetDeadline(time.Now().Add(AdmissionTimeout))
 	conn := tls.Server(raw, s.tlsConfig)
 	r := wire.NewReader(conn, wire.MaxHandshakeFrame)
 	if err := s.admit(conn, r); err != nil {

@@ -51,7 +51,8 @@ type Config struct {
 	Identity *keys.HostIdentity
 	// MaxMembers caps the room; zero means DefaultMaxMembers.
 	MaxMembers int
-	// Now is the clock; nil means time.Now.
+	// Now is the clock of the guess budget and of timestamps; nil means
+	// time.Now. Socket deadlines always use the real clock.
 	Now func() time.Time
 }
 

@@ -55,14 +55,19 @@ func (r *recorder) bytes() []byte {
 
 func startRoom(t *testing.T) *room { return startRoomB(t) }
 
-// startRoomB starts a room for a test or a benchmark.
-func startRoomB(t testing.TB) *room {
+// startRoomB starts a room for a test or a benchmark; options adjust the
+// host's configuration.
+func startRoomB(t testing.TB, options ...func(*host.Config)) *room {
 	t.Helper()
 	id, err := keys.GenerateHostIdentity()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := host.New(host.Config{SessionName: "test session", Passphrase: []byte(passphrase), Identity: id})
+	cfg := host.Config{SessionName: "test session", Passphrase: []byte(passphrase), Identity: id}
+	for _, o := range options {
+		o(&cfg)
+	}
+	s, err := host.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
