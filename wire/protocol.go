@@ -29,7 +29,7 @@ const (
 	// MaxWelcomeFrame caps a Welcome, whose roster carries every member's
 	// public keys (§3.3).
 	MaxWelcomeFrame = 8 << 20
-	// MaxBody caps a padded message body, the largest padding bucket (§5.3).
+	// MaxBody caps a padded message body, the largest padding bucket (§5.5).
 	MaxBody = 8192
 	// MaxSealed caps a sealed direct message: a padded body plus the HPKE
 	// encapsulation and tag (§5.4).
