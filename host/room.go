@@ -156,23 +156,30 @@ func (s *Session) direct(m *member, msg *wire.Direct) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	to := s.members[sanitize.NameKey(msg.To)]
-	if to == nil || m.closed {
-		if !m.closed {
-			m.enqueue(mustFrame(&wire.Notice{Text: "direct message not sent: nobody called " + msg.To + " is here"}))
-		}
+	s.mu.Unlock()
+	if to == nil {
+		s.tell(m, "direct message not sent: nobody called "+msg.To+" is here")
 		return
 	}
+	// Encoded outside the lock; a member that left meanwhile takes nothing.
 	frame := mustFrame(&wire.DirectMessage{From: m.name, To: to.name, Sealed: msg.Sealed, Counter: msg.Counter, Sig: msg.Sig, Time: s.cfg.Now().UnixMilli()})
-	for _, r := range []*member{to, m} {
+	recipients := []*member{to}
+	if to != m {
+		recipients = append(recipients, m)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m.closed {
+		return // removed meanwhile: what it sent goes nowhere
+	}
+	var slow []*member
+	for _, r := range recipients {
 		if !r.enqueue(frame) {
-			s.dropSlowLocked([]*member{r})
-		}
-		if r == m && to == m {
-			break
+			slow = append(slow, r)
 		}
 	}
+	s.dropSlowLocked(slow)
 }
 
 // allow applies the member's rate limit, telling it when a line is refused.

@@ -108,10 +108,7 @@ type seen struct {
 	last uint64
 }
 
-type sentDirect struct {
-	to, text string
-	action   bool
-}
+type sentDirect struct{ to, text string }
 
 // Join dials addr, runs admission (docs/protocol.md §3) and returns a
 // seated member. A wrong passphrase gives ErrWrongPassphrase, a pinned
@@ -321,14 +318,9 @@ func (c *Client) say(text string, action bool) error {
 	if err != nil {
 		return err
 	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.wiped {
-		return ErrClosed
-	}
-	c.counter++
-	sig := c.id.SignMessage(c.sessionID, c.counter, body)
-	return c.writeLocked(&wire.Say{Body: body, Counter: c.counter, Sig: sig})
+	return c.sendSigned(func(counter uint64) (wire.Message, error) {
+		return &wire.Say{Body: body, Counter: counter, Sig: c.id.SignMessage(c.sessionID, counter, body)}, nil
+	})
 }
 
 // Direct sends text to one member only, sealed to that member's key so the
@@ -344,23 +336,36 @@ func (c *Client) Direct(to, text string) error {
 	if err != nil {
 		return err
 	}
+	return c.sendSigned(func(counter uint64) (wire.Message, error) {
+		sealed, sig, err := c.id.SealDirect(c.sessionID, m.Identity, counter, body)
+		if err != nil {
+			return nil, fmt.Errorf("peer: sealing: %w", err)
+		}
+		c.mu.Lock()
+		if len(c.sent) >= maxPendingDirect {
+			clear(c.sent) // the host dropped echoes; forget rather than grow
+		}
+		c.sent[counter] = sentDirect{to: m.Name, text: text}
+		c.mu.Unlock()
+		return &wire.Direct{To: m.Name, Sealed: sealed, Counter: counter, Sig: sig}, nil
+	})
+}
+
+// sendSigned numbers one message with the next counter, has build sign
+// (and seal) it, and sends it, all under wmu: counters go out in order and
+// the keys are not wiped meanwhile.
+func (c *Client) sendSigned(build func(counter uint64) (wire.Message, error)) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.wiped {
 		return ErrClosed
 	}
 	c.counter++
-	sealed, sig, err := c.id.SealDirect(c.sessionID, m.Identity, c.counter, body)
+	m, err := build(c.counter)
 	if err != nil {
-		return fmt.Errorf("peer: sealing: %w", err)
+		return err
 	}
-	c.mu.Lock()
-	if len(c.sent) >= maxPendingDirect {
-		clear(c.sent) // the host dropped echoes; forget rather than grow
-	}
-	c.sent[c.counter] = sentDirect{to: m.Name, text: text}
-	c.mu.Unlock()
-	return c.writeLocked(&wire.Direct{To: m.Name, Sealed: sealed, Counter: c.counter, Sig: sig})
+	return c.writeLocked(m)
 }
 
 func (c *Client) write(m wire.Message) error {

@@ -112,7 +112,7 @@ func (c *Client) directMessage(msg *wire.DirectMessage) Event {
 			return warning("the host acknowledged a direct message you did not send")
 		}
 		delete(c.sent, msg.Counter)
-		return Event{Kind: KindMessage, Time: at, From: c.name, To: sent.to, Text: sent.text, Action: sent.action, Self: true}
+		return Event{Kind: KindMessage, Time: at, From: c.name, To: sent.to, Text: sent.text, Self: true}
 	}
 	if msg.To != c.name {
 		return warning("the host delivered a direct message from %s to %s here; ignored", msg.From, msg.To)
