@@ -32,6 +32,7 @@ allowed() {
 	peer) echo "wire keys sanitize" ;;
 	peer/console | peer/jsonlines) echo "peer sanitize keys wire" ;;
 	peer/peertest) echo "peer" ;;
+	host/hosttest) echo "host keys" ;;
 	discovery | wire | keys | sanitize | sessiontest) echo "" ;;
 	*) echo "UNLISTED" ;;
 	esac

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/ssc-chat/ssc/host"
-	"github.com/ssc-chat/ssc/keys"
+	"github.com/ssc-chat/ssc/host/hosttest"
 	"github.com/ssc-chat/ssc/peer"
 	"github.com/ssc-chat/ssc/peer/peertest"
 )
@@ -59,41 +59,22 @@ func startRoom(t *testing.T) *room { return startRoomB(t) }
 // host's configuration.
 func startRoomB(t testing.TB, options ...func(*host.Config)) *room {
 	t.Helper()
-	id, err := keys.GenerateHostIdentity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := host.Config{SessionName: "test session", Passphrase: []byte(passphrase), Identity: id}
+	cfg := host.Config{SessionName: "test session", Passphrase: []byte(passphrase)}
 	for _, o := range options {
 		o(&cfg)
 	}
-	s, err := host.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ln) }()
+	h := hosttest.Start(t, cfg)
+	s := h.Session
 	conn, err := s.ConnectLocal()
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := &recorder{Conn: conn}
-	op, err := peer.Attach(rec, "host", operator{s, ln.Addr().String()})
+	op, err := peer.Attach(rec, "host", h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &room{t: t, session: s, addr: ln.Addr().String(), operator: op, opEvents: peertest.Record(op), opWire: rec}
-	t.Cleanup(func() {
-		s.Close()
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return r
+	return &room{t: t, session: s, addr: h.Addr, operator: op, opEvents: peertest.Record(op), opWire: rec}
 }
 
 func (r *room) join(name string) (*peer.Client, *peertest.Recorder) {
@@ -118,12 +99,3 @@ type contextT = context.Context
 func testContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 10*time.Second)
 }
-
-// operator is the host's HostControl as main builds it: the session's
-// commands, and the ways to join.
-type operator struct {
-	*host.Session
-	addr string
-}
-
-func (o operator) Links() []string { return []string{"ssc join " + o.addr} }

@@ -5,7 +5,6 @@ package console
 import (
 	"bytes"
 	"context"
-	"net"
 	"os"
 	"strings"
 	"sync"
@@ -15,7 +14,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/ssc-chat/ssc/host"
-	"github.com/ssc-chat/ssc/keys"
+	"github.com/ssc-chat/ssc/host/hosttest"
 	"github.com/ssc-chat/ssc/peer"
 	"github.com/ssc-chat/ssc/peer/peertest"
 )
@@ -29,31 +28,13 @@ const (
 // and seats a remote member "alice" whose events nobody reads yet.
 func startRoom(t *testing.T) (s *host.Session, operator *peer.Client, opEvents *peertest.Recorder, alice *peer.Client) {
 	t.Helper()
-	id, err := keys.GenerateHostIdentity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err = host.New(host.Config{SessionName: "pty test", Passphrase: []byte(passphrase), Identity: id})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ln) }()
-	t.Cleanup(func() {
-		s.Close()
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
+	h := hosttest.Start(t, host.Config{SessionName: "pty test", Passphrase: []byte(passphrase)})
+	s = h.Session
 	conn, err := s.ConnectLocal()
 	if err != nil {
 		t.Fatal(err)
 	}
-	operator, err = peer.Attach(conn, "host", hostControl{s})
+	operator, err = peer.Attach(conn, "host", h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +43,7 @@ func startRoom(t *testing.T) (s *host.Session, operator *peer.Client, opEvents *
 
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	alice, err = peer.Join(ctx, ln.Addr().String(), peer.Config{Name: "alice", Passphrase: []byte(passphrase)})
+	alice, err = peer.Join(ctx, h.Addr, peer.Config{Name: "alice", Passphrase: []byte(passphrase)})
 	if err != nil {
 		t.Fatalf("join: %v", err)
 	}
@@ -308,8 +289,3 @@ func TestRunNotATerminal(t *testing.T) {
 		return ev.Kind == peer.KindMessage && ev.From == "alice" && ev.Text == "still here"
 	})
 }
-
-// hostControl adds the one thing main adds to a session for its operator.
-type hostControl struct{ *host.Session }
-
-func (hostControl) Links() []string { return []string{"ssc join 127.0.0.1:1"} }
