@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -134,7 +133,9 @@ func join(c *cli.Context, io *stdio) error {
 		addr = found.Addrs[0]
 		cfg.Dial = dialInOrder(found.Addrs, &addr)
 		if jsonMode {
-			if err := writeFound(io, found); err != nil {
+			// Title and host were sanitised when found; the rest discovery checked.
+			ev := jsonlines.Event{Type: "found", Session: found.Title, Host: found.Host, Addr: found.Addrs[0], Addrs: found.Addrs, Fingerprint: found.Fingerprint}
+			if err := jsonlines.NewWriter(io.out).Write(ev); err != nil {
 				keys.Wipe(pass)
 				return err
 			}
@@ -239,28 +240,6 @@ func list(sessions []discovery.Session) string {
 		fmt.Fprintf(&b, "%d) %q on %s (%s)", i+1, s.Title, s.Host, s.ShortFingerprint())
 	}
 	return b.String()
-}
-
-// foundEvent is, in --json mode without a link, the first event: the
-// session found on the local network, before joining it.
-type foundEvent struct {
-	jsonlines.Event
-	Host string `json:"host"`
-}
-
-// writeFound writes the found event. Its title and host are sanitised,
-// and its addresses and fingerprint were checked by discovery, so none
-// needs the escaping jsonlines gives text from peers.
-func writeFound(io *stdio, s discovery.Session) error {
-	b, err := json.Marshal(foundEvent{
-		Event: jsonlines.Event{Type: "found", Session: s.Title, Addr: s.Addrs[0], Addrs: s.Addrs, Fingerprint: s.Fingerprint},
-		Host:  s.Host,
-	})
-	if err != nil {
-		return err
-	}
-	_, err = io.out.Write(append(b, '\n'))
-	return err
 }
 
 // dialInOrder dials each of a session's addresses in turn, best first,

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -196,14 +195,14 @@ func start(c *cli.Context, io *stdio) error {
 	op.setLinks(joinLines(addrs, fp, public, announced))
 	if jsonMode {
 		w := jsonlines.NewWriter(io.out)
-		ready := readyEvent{Event: jsonlines.Event{Type: "ready", Addr: addrs[0], Addrs: addrs, Link: link.String(), Fingerprint: fp.String(), Session: member.Session()}}
+		ready := jsonlines.Event{Type: "ready", Addr: addrs[0], Addrs: addrs, Link: link.String(), Fingerprint: fp.String(), Session: member.Session()}
 		if generated {
 			ready.Passphrase = string(pass)
 		}
 		if public.Addr != "" {
 			ready.Public = public.String()
 		}
-		if err := writeReady(io, ready); err != nil {
+		if err := w.Write(ready); err != nil {
 			return err
 		}
 		for _, warn := range warnings {
@@ -257,26 +256,6 @@ func joinLines(addrs []string, fp keys.Fingerprint, public discovery.Link, annou
 		lines = append(lines, "ssc join   (on the local network: finds this session by mDNS)")
 	}
 	return append(lines, "fingerprint: "+fp.Short()+" (compare it when a link pins nothing)")
-}
-
-// readyEvent is the first event of ssc start --json. Public is the link
-// through the ngrok tunnel, when it is up.
-type readyEvent struct {
-	jsonlines.Event
-	Public string `json:"public,omitempty"`
-}
-
-// writeReady writes the ready event as one line. Every string in it was
-// made here or checked (addresses, links, the fingerprint, the sanitised
-// title, a generated passphrase), so none needs the escaping that
-// jsonlines gives text from peers.
-func writeReady(io *stdio, ready readyEvent) error {
-	b, err := json.Marshal(ready)
-	if err != nil {
-		return err
-	}
-	_, err = io.out.Write(append(b, '\n'))
-	return err
 }
 
 // sessionTitle returns the session's display name: --title made safe to

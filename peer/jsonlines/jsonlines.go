@@ -46,6 +46,8 @@ type Event struct {
 	Fingerprint string   `json:"fingerprint,omitempty"`
 	Passphrase  string   `json:"passphrase,omitempty"`
 	Pinned      *bool    `json:"pinned,omitempty"`
+	Public      string   `json:"public,omitempty"` // ready: the link through the ngrok tunnel
+	Host        string   `json:"host,omitempty"`   // found: the machine that announced the session
 }
 
 // Writer writes events, one line each, safely from several goroutines.
