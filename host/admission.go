@@ -134,7 +134,7 @@ func (s *Session) hello(conn net.Conn, r *wire.Reader, from string, local bool) 
 	// The entry's self-signature is checked once here so that a broken
 	// client learns at once; members check it again, as they trust no host.
 	pub := keys.PublicIdentity{SignKey: h.Identity.SignKey, KEMKey: h.Identity.KEMKey}
-	if pub.Check() != nil || keys.VerifyEntry(pub, name, h.Identity.Created, h.Identity.Sig) != nil {
+	if keys.VerifyEntry(pub, name, h.Identity.Created, h.Identity.Sig) != nil { // keys and signature
 		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseBadName})
 	}
 	m := newMember(conn, name, s.cfg.Now(), local, h.Identity)

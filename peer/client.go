@@ -264,12 +264,10 @@ func refusal(m *wire.Refused) error {
 	return &RefusedError{Code: m.Code, RetryAfter: time.Duration(m.RetryAfter) * time.Second}
 }
 
-// member checks a roster entry's self-signature and returns it.
+// member checks a roster entry's keys and self-signature and returns it.
 func member(m wire.Member) (Member, error) {
 	pub := keys.PublicIdentity{SignKey: m.Identity.SignKey, KEMKey: m.Identity.KEMKey}
-	if err := pub.Check(); err != nil {
-		return Member{}, err
-	}
+	// VerifyEntry checks the keys themselves too.
 	if err := keys.VerifyEntry(pub, m.Name, m.Identity.Created, m.Identity.Sig); err != nil {
 		return Member{}, err
 	}
