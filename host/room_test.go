@@ -302,3 +302,45 @@ func BenchmarkFanout(b *testing.B) {
 		})
 	}
 }
+
+func TestHelloWithBadIdentityIsRefused(t *testing.T) {
+	s := newTestSession(t)
+	id, err := keys.GenerateIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := time.Now().UnixMilli()
+	good := wire.Identity{SignKey: id.Public.SignKey, KEMKey: id.Public.KEMKey, Created: created, Sig: id.SignEntry("alice", created)}
+	tests := []struct {
+		name  string
+		hello *wire.Hello
+	}{
+		{"signed for another name", &wire.Hello{Name: "mallory", Identity: good}},
+		{"another time", &wire.Hello{Name: "alice", Identity: wire.Identity{SignKey: good.SignKey, KEMKey: good.KEMKey, Created: created + 1, Sig: good.Sig}}},
+		{"not a KEM key", &wire.Hello{Name: "alice", Identity: wire.Identity{SignKey: good.SignKey, KEMKey: make([]byte, wire.KEMKeySize), Created: created, Sig: good.Sig}}},
+		{"name not in its canonical form", &wire.Hello{Name: " alice", Identity: good}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ours, theirs := net.Pipe()
+			defer theirs.Close()
+			go func() {
+				r := wire.NewReader(ours, wire.MaxHelloFrame)
+				if m, err := s.hello(ours, r, "pipe", false); err == nil {
+					s.serveMember(m, r)
+				}
+				ours.Close()
+			}()
+			if err := wire.Write(theirs, tt.hello); err != nil {
+				t.Fatal(err)
+			}
+			msg, err := wire.NewReader(theirs, wire.MaxWelcomeFrame).Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r, ok := msg.(*wire.Refused); !ok || r.Code != wire.RefuseBadName {
+				t.Fatalf("got %#v, want a refusal", msg)
+			}
+		})
+	}
+}
