@@ -15,6 +15,7 @@ import (
 	"github.com/ssc-chat/ssc/peer"
 	"github.com/ssc-chat/ssc/peer/jsonlines"
 	"github.com/ssc-chat/ssc/sanitize"
+	"github.com/ssc-chat/ssc/wire"
 )
 
 const (
@@ -277,12 +278,14 @@ func joinError(addr string, err error) error {
 	case errors.As(err, &refused):
 		hint := "ask the host"
 		switch refused.Code {
-		case 4: // name taken
+		case wire.RefuseNameTaken:
 			hint = "choose another name with --name"
-		case 3: // busy
+		case wire.RefuseBusy, wire.RefuseLoad:
 			hint = fmt.Sprintf("wait %s and try again", refused.RetryAfter)
-		case 2: // locked
+		case wire.RefuseLocked:
 			hint = "ask the host to /unlock the session"
+		case wire.RefuseSpent:
+			hint = "the host must set a new passphrase with /passphrase new and give it to you"
 		}
 		return &userError{code: exitRefused, err: err, msg: trimPrefix(err), hint: hint}
 	case errors.As(err, &dial):

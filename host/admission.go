@@ -67,7 +67,7 @@ func (s *Session) admit(conn *tls.Conn, r *wire.Reader) error {
 	now := s.cfg.Now()
 	wait, stopped := s.guard.take(now)
 	if stopped {
-		return refuse(conn, &wire.Refused{Code: wire.RefuseLocked})
+		return refuse(conn, &wire.Refused{Code: wire.RefuseSpent})
 	}
 	if wait > 0 {
 		secs := uint32(min(math.Ceil(wait.Seconds()), math.MaxUint32))

@@ -58,6 +58,10 @@ func (e *RefusedError) Error() string {
 		return "peer: the host refused that name"
 	case wire.RefuseFull:
 		return "peer: the session is full"
+	case wire.RefuseLoad:
+		return fmt.Sprintf("peer: the host is busy with too many joiners at once; try again in %s", e.RetryAfter)
+	case wire.RefuseSpent:
+		return "peer: the host stopped admitting anyone after too many failed attempts"
 	}
 	return fmt.Sprintf("peer: refused (code %d)", e.Code)
 }
@@ -466,11 +470,14 @@ func (c *Client) read(r *wire.Reader) {
 		case *wire.Notice:
 			c.emit(Event{Kind: KindNotice, Text: msg.Text})
 		case *wire.End:
-			if msg.Reason == wire.EndKicked {
+			switch {
+			case msg.Reason == wire.EndKicked:
 				c.emit(Event{Kind: KindEnd, Reason: ReasonKicked, Text: "you were removed from the session by the host"})
-			} else if c.host != nil {
+			case msg.Reason == wire.EndTooSlow:
+				c.emit(Event{Kind: KindEnd, Reason: ReasonTooSlow, Text: "the host removed you: your connection stopped taking messages for several seconds"})
+			case c.host != nil:
 				c.emit(Event{Kind: KindEnd, Reason: ReasonHostEnded, Text: "you ended the session"})
-			} else {
+			default:
 				c.emit(Event{Kind: KindEnd, Reason: ReasonHostEnded, Text: "session ended by the host"})
 			}
 			return

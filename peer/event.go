@@ -25,7 +25,7 @@ const (
 	ReasonQuit      = "quit"       // leave: the member said goodbye
 	ReasonKicked    = "kicked"     // leave, end: the host removed the member (end: you)
 	ReasonLost      = "lost"       // leave, end: the connection broke
-	ReasonTooSlow   = "too-slow"   // leave: the member could not keep up
+	ReasonTooSlow   = "too-slow"   // leave, end: the member's connection stalled (end: yours)
 	ReasonHostEnded = "host-ended" // end: the host ended the session
 	ReasonLeft      = "left"       // end: you left
 )

@@ -219,7 +219,7 @@ func (m *AdmitReply) check() error {
 func (m *AdmitConfirm) check() error { return checkBytes("tag", m.Tag, TagSize) }
 
 func (m *Refused) check() error {
-	if m.Code < RefuseDenied || m.Code > RefuseFull {
+	if m.Code < RefuseDenied || m.Code > RefuseSpent {
 		return invalid("unknown refusal code %d", m.Code)
 	}
 	return nil
@@ -331,7 +331,7 @@ func (m *Left) check() error {
 func (m *Notice) check() error { return checkString("text", m.Text, MaxReasonBytes) }
 
 func (m *End) check() error {
-	if m.Reason < EndHost || m.Reason > EndKicked {
+	if m.Reason < EndHost || m.Reason > EndTooSlow {
 		return invalid("unknown end reason %d", m.Reason)
 	}
 	return nil

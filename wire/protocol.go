@@ -83,11 +83,13 @@ type RefuseCode uint8
 
 const (
 	RefuseDenied    RefuseCode = 1 // admission failed: wrong passphrase or a man in the middle
-	RefuseLocked    RefuseCode = 2 // the host locked the session
+	RefuseLocked    RefuseCode = 2 // the host's operator locked the session
 	RefuseBusy      RefuseCode = 3 // too many failed guesses; RetryAfter says when to come back
 	RefuseNameTaken RefuseCode = 4 // another member has that name
 	RefuseBadName   RefuseCode = 5 // the name breaks the naming rules
 	RefuseFull      RefuseCode = 6 // the host admits no more members
+	RefuseLoad      RefuseCode = 7 // too many joiners at once; RetryAfter says when to come back
+	RefuseSpent     RefuseCode = 8 // the guess budget is spent until the host sets a new passphrase
 )
 
 // LeaveReason says why a member left the room (§4.3).
@@ -104,6 +106,7 @@ const (
 type EndReason uint8
 
 const (
-	EndHost   EndReason = 1 // the host ended the session
-	EndKicked EndReason = 2 // the host removed this member
+	EndHost    EndReason = 1 // the host ended the session
+	EndKicked  EndReason = 2 // the host removed this member
+	EndTooSlow EndReason = 3 // this member's connection stalled and the host removed it
 )
