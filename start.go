@@ -131,9 +131,7 @@ func start(c *cli.Context, io *stdio) error {
 	if err != nil {
 		return err
 	}
-	served := make(chan error, 1)
-	go func() { served <- session.Serve(ln) }()
-	defer func() { session.Close(); <-served }()
+	session.Listen(ln)
 
 	conn, err := session.ConnectLocal()
 	if err != nil {
@@ -186,9 +184,7 @@ func start(c *cli.Context, io *stdio) error {
 			warnings = append(warnings, tunnelWarning(err, timeout))
 		default:
 			public = discovery.Link{Addr: addr, Fingerprint: fp.String()}
-			tunnelServed := make(chan error, 1)
-			go func() { tunnelServed <- session.Serve(tunnel) }()
-			defer func() { session.Close(); tunnel.Close(); <-tunnelServed }()
+			session.Listen(tunnel)
 		}
 	}
 

@@ -37,7 +37,7 @@ const (
 var (
 	ErrNoMember  = errors.New("host: no member by that name")                     // Kick
 	ErrKickSelf  = errors.New("host: the host cannot kick itself")                // Kick
-	ErrEnded     = errors.New("host: the session has ended")                      // ConnectLocal, Serve
+	ErrEnded     = errors.New("host: the session has ended")                      // ConnectLocal
 	ErrLocalUsed = errors.New("host: the host's own member is already connected") // ConnectLocal
 )
 
@@ -83,7 +83,7 @@ type Session struct {
 }
 
 // New starts a session that admits members with cfg.Passphrase. It listens
-// nowhere until Serve is called.
+// nowhere until Listen is called.
 func New(cfg Config) (*Session, error) {
 	if len(cfg.Passphrase) == 0 {
 		return nil, errors.New("host: empty passphrase")
@@ -125,11 +125,29 @@ func (s *Session) sessionID() []byte {
 // Done is closed when the session has ended.
 func (s *Session) Done() <-chan struct{} { return s.accept.Done() }
 
-// Serve accepts joiners on ln until the session ends, then closes ln. It may
-// run on several listeners at once (the LAN and a tunnel).
-func (s *Session) Serve(ln net.Listener) error {
+// Listen has the session accept joiners on ln until it ends, in a goroutine
+// the session owns; the session closes ln. It may be called for several
+// listeners (the LAN and a tunnel). A listener that fails for good is
+// reported to the operator; the others keep serving.
+func (s *Session) Listen(ln net.Listener) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		ln.Close()
+		return
+	}
+	s.wg.Go(func() {
+		if err := s.serve(ln); err != nil {
+			s.tellOperator(fmt.Sprintf("no longer accepting joiners on %s: %v", ln.Addr(), err))
+		}
+	})
+}
+
+// serve accepts on ln until the session ends or ln fails for good.
+func (s *Session) serve(ln net.Listener) error {
 	stop := context.AfterFunc(s.accept, func() { ln.Close() })
 	defer stop()
+	defer ln.Close()
 	var delay time.Duration
 	for {
 		conn, err := ln.Accept()
@@ -138,7 +156,7 @@ func (s *Session) Serve(ln net.Listener) error {
 				return nil
 			}
 			if errors.Is(err, net.ErrClosed) {
-				return fmt.Errorf("host: accepting on %s: %w", ln.Addr(), err)
+				return err
 			}
 			// Anything else, such as running out of file descriptors, may
 			// pass: back off and try again rather than end the session.

@@ -12,12 +12,14 @@ import (
 	"github.com/ssc-chat/ssc/wire"
 )
 
-// admit runs the joiner's side of docs/protocol.md §3.2: TLS 1.3 (pinned
+// Admit runs the joiner's side of docs/protocol.md §3.2: TLS 1.3 (pinned
 // when a link carries the fingerprint), then CPace with sid taken from this
 // very TLS connection and CI naming the host's fingerprint, then key
 // confirmation both ways. The host's tag is verified before this side
-// reveals its own.
-func admit(ctx context.Context, raw net.Conn, pin *keys.Fingerprint, passphrase []byte) (*tls.Conn, keys.Fingerprint, error) {
+// reveals its own. It returns the admitted TLS connection and the host's
+// fingerprint; Join goes on to name the member. A load generator that
+// speaks the session protocol itself starts from here.
+func Admit(ctx context.Context, raw net.Conn, pin *keys.Fingerprint, passphrase []byte) (*tls.Conn, keys.Fingerprint, error) {
 	var fp keys.Fingerprint
 	conn := tls.Client(raw, keys.ClientTLSConfig(pin))
 	if err := conn.HandshakeContext(ctx); err != nil {

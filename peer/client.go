@@ -143,7 +143,7 @@ func Join(ctx context.Context, addr string, cfg Config) (*Client, error) {
 	if d, ok := ctx.Deadline(); ok {
 		raw.SetDeadline(d)
 	}
-	conn, fp, err := admit(ctx, raw, cfg.Pin, cfg.Passphrase)
+	conn, fp, err := Admit(ctx, raw, cfg.Pin, cfg.Passphrase)
 	if err != nil {
 		raw.Close()
 		id.Wipe()

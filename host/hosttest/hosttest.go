@@ -40,13 +40,7 @@ func Start(tb testing.TB, cfg host.Config) *Host {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ln) }()
-	tb.Cleanup(func() {
-		s.Close()
-		if err := <-served; err != nil {
-			tb.Errorf("Serve: %v", err)
-		}
-	})
+	s.Listen(ln)
+	tb.Cleanup(func() { s.Close() })
 	return &Host{Session: s, Addr: ln.Addr().String()}
 }
