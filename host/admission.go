@@ -10,6 +10,8 @@ import (
 	"net"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/sanitize"
 	"github.com/ssc-chat/ssc/wire"
@@ -19,24 +21,18 @@ import (
 var errRefused = errors.New("host: refused")
 
 // serveRemote admits a joiner from the network and then serves it as a
-// member until it leaves. It owns conn.
-func (s *Session) serveRemote(raw net.Conn) {
+// member until it leaves. It owns the stranger's connection.
+func (s *Session) serveRemote(st *stranger) {
+	raw := st.conn
 	stop := context.AfterFunc(s.ctx, func() { raw.Close() })
 	defer stop()
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			<-s.pending
-		}
-	}
-	defer release()
+	defer s.lobby.leave(st)
 
 	// Socket deadlines run on the real clock, whatever Config.Now says.
-	raw.SetDeadline(time.Now().Add(AdmissionTimeout))
+	raw.SetDeadline(st.accepted.Add(firstMessageTimeout))
 	conn := tls.Server(raw, s.tlsConfig)
 	r := wire.NewReader(conn, wire.MaxHandshakeFrame)
-	if err := s.admit(conn, r); err != nil {
+	if err := s.admit(conn, r, st); err != nil {
 		conn.Close()
 		return
 	}
@@ -46,14 +42,30 @@ func (s *Session) serveRemote(raw net.Conn) {
 		conn.Close()
 		return
 	}
-	release()
+	s.lobby.leave(st)
 	s.serveMember(m, r)
+}
+
+// refuseLoad tells a joiner, over TLS as it expects, that the host is too
+// busy admitting others to take it now, and closes the connection.
+func (s *Session) refuseLoad(raw net.Conn) {
+	defer s.lobby.refused()
+	defer raw.Close()
+	stop := context.AfterFunc(s.ctx, func() { raw.Close() })
+	defer stop()
+	raw.SetDeadline(time.Now().Add(refuseTimeout))
+	conn := tls.Server(raw, s.tlsConfig)
+	if conn.HandshakeContext(s.ctx) == nil {
+		refuse(conn, &wire.Refused{Code: wire.RefuseLoad, RetryAfter: 1})
+	}
 }
 
 // admit runs the admission handshake of docs/protocol.md §3.2 as the
 // responder: TLS, then CPace bound to this very TLS connection, then key
 // confirmation both ways. Nothing else is read or sent before it succeeds.
-func (s *Session) admit(conn *tls.Conn, r *wire.Reader) error {
+// A stranger that has not sent its first admission message yet may be shed
+// to make room; once it has, it holds a guess and is not.
+func (s *Session) admit(conn *tls.Conn, r *wire.Reader, st *stranger) error {
 	if err := conn.HandshakeContext(s.ctx); err != nil {
 		return fmt.Errorf("tls handshake: %w", err)
 	}
@@ -61,6 +73,10 @@ func (s *Session) admit(conn *tls.Conn, r *wire.Reader) error {
 	if err != nil {
 		return err
 	}
+	if !s.lobby.engage(st) {
+		return errRefused
+	}
+	st.conn.SetDeadline(st.accepted.Add(AdmissionTimeout))
 	if s.isLocked() {
 		return refuse(conn, &wire.Refused{Code: wire.RefuseLocked})
 	}
@@ -137,7 +153,11 @@ func (s *Session) hello(conn net.Conn, r *wire.Reader, from string, local bool) 
 	if keys.VerifyEntry(pub, name, h.Identity.Created, h.Identity.Sig) != nil { // keys and signature
 		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseBadName})
 	}
-	m := newMember(conn, name, s.cfg.Now(), local, h.Identity)
+	limit := rate.Limit(messageRate)
+	if s.cfg.NoRateLimit {
+		limit = rate.Inf
+	}
+	m := newMember(conn, name, s.cfg.Now(), local, h.Identity, limit)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -152,14 +172,11 @@ func (s *Session) hello(conn net.Conn, r *wire.Reader, from string, local bool) 
 	// itself; only the operator learns where it came from.
 	s.broadcastLocked(mustFrame(&wire.Joined{Member: m.wire()}), s.local)
 	if s.local != nil {
-		s.local.enqueue(mustFrame(&wire.Joined{Member: m.wire(), Addr: from}))
+		s.local.out.push(mustFrame(&wire.Joined{Member: m.wire(), Addr: from}))
 	}
-	s.members[m.key] = m
-	if local {
-		s.local = m
-	}
+	s.seatLocked(m)
 	welcome := &wire.Welcome{Name: name, Session: s.cfg.SessionName, Members: s.rosterLocked(), SessionID: s.sessionID()}
-	m.enqueue(mustFrame(welcome))
+	m.out.push(mustFrame(welcome))
 	conn.SetDeadline(time.Time{})
 	r.SetLimit(wire.MaxFrame)
 	s.writers.Add(1)
@@ -168,7 +185,7 @@ func (s *Session) hello(conn net.Conn, r *wire.Reader, from string, local bool) 
 		// Close cuts off a member whose writer is still stuck after the grace period.
 		stop := context.AfterFunc(s.ctx, func() { conn.Close() })
 		defer stop()
-		m.writeLoop()
+		s.writeLoop(m)
 	})
 	return m, nil
 }

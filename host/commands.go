@@ -21,7 +21,7 @@ func (s *Session) Kick(name string) error {
 	case m.local:
 		return ErrKickSelf
 	}
-	m.enqueue(mustFrame(&wire.End{Reason: wire.EndKicked}))
+	m.out.push(mustFrame(&wire.End{Reason: wire.EndKicked}))
 	s.removeLocked(m)
 	s.broadcastLocked(mustFrame(&wire.Left{Name: m.name, Reason: wire.LeaveKicked}), nil)
 	return nil

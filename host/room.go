@@ -1,7 +1,9 @@
 package host
 
 import (
+	"errors"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -18,8 +20,7 @@ const (
 	messageBurst = 40 // lines at once
 )
 
-// member is one seated connection. Its queue is written only under
-// Session.mu, which is what makes closing it safe.
+// member is one seated connection.
 type member struct {
 	name    string
 	key     string
@@ -28,12 +29,13 @@ type member struct {
 	conn    net.Conn
 	limiter *rate.Limiter // used only by the member's reader
 	id      wire.Identity // public keys, relayed as the member signed them
+	out     *queue        // encoded frames, shared read-only between members
 
-	out    chan []byte // encoded frames, shared read-only between members
-	closed bool        // out is closed; guarded by Session.mu
+	seat   int  // index in Session.seated; guarded by Session.mu
+	closed bool // unseated, out closed; guarded by Session.mu
 }
 
-func newMember(conn net.Conn, name string, now time.Time, local bool, id wire.Identity) *member {
+func newMember(conn net.Conn, name string, now time.Time, local bool, id wire.Identity, limit rate.Limit) *member {
 	return &member{
 		id:      id,
 		name:    name,
@@ -41,8 +43,8 @@ func newMember(conn net.Conn, name string, now time.Time, local bool, id wire.Id
 		since:   now,
 		local:   local,
 		conn:    conn,
-		limiter: rate.NewLimiter(messageRate, messageBurst),
-		out:     make(chan []byte, QueueLen),
+		limiter: rate.NewLimiter(limit, messageBurst),
+		out:     newQueue(),
 	}
 }
 
@@ -50,53 +52,29 @@ func (m *member) wire() wire.Member {
 	return wire.Member{Name: m.name, Since: m.since.UnixMilli(), Host: m.local, Identity: m.id}
 }
 
-// enqueue offers a frame without blocking and reports whether it fit.
-// Callers hold Session.mu.
-func (m *member) enqueue(frame []byte) bool {
-	if m.closed {
-		return true
-	}
-	select {
-	case m.out <- frame:
-		return true
-	default:
-		return false
-	}
-}
-
-// writeLoop sends queued frames until the queue is closed, then closes the
-// connection. Frames that queued up meanwhile go out in one write: under
-// load that is far fewer TLS records and system calls per frame. The batch
-// buffer is borrowed only while there is a batch, so an idle member costs
-// its queue and nothing more.
-func (m *member) writeLoop() {
+// writeLoop sends queued frames until the queue is closed and empty, then
+// closes the connection. Frames that queued up meanwhile go out in one
+// write: under load that is far fewer TLS records and system calls per
+// frame. The batch buffer is borrowed only while there is a batch, so an
+// idle member costs its queue and nothing more.
+func (s *Session) writeLoop(m *member) {
 	defer m.conn.Close()
-	for frame := range m.out {
-		m.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-		if len(m.out) == 0 {
-			if _, err := m.conn.Write(frame); err != nil {
-				return
-			}
-			continue
-		}
+	for m.out.wait() {
 		buf := batchPool.Get().(*[]byte)
-		b := append((*buf)[:0], frame...)
-	batch:
-		for len(b) < maxBatch {
-			select {
-			case more, ok := <-m.out:
-				if !ok {
-					break batch
-				}
-				b = append(b, more...)
-			default:
-				break batch
-			}
+		b := m.out.take((*buf)[:0], maxBatch)
+		if !m.local {
+			// The operator's pipe is in-process: it may be slow, never stalled.
+			m.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 		}
 		_, err := m.conn.Write(b)
 		*buf = b[:0]
 		batchPool.Put(buf)
 		if err != nil {
+			reason := wire.LeaveLost
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				reason = wire.LeaveTooSlow
+			}
+			s.leave(m, reason)
 			return
 		}
 	}
@@ -111,6 +89,13 @@ var batchPool = sync.Pool{New: func() any { b := make([]byte, 0, maxBatch+wire.M
 // protocol. It is the member's only reader.
 func (s *Session) serveMember(m *member, r *wire.Reader) {
 	for {
+		if !m.local {
+			// While the operator's terminal is behind, nobody is read: the
+			// room slows down instead of the operator losing lines.
+			if op := s.operator.Load(); op != nil {
+				op.waitWithin(s.ctx)
+			}
+		}
 		msg, err := r.Next()
 		if err != nil {
 			s.leave(m, wire.LeaveLost)
@@ -175,7 +160,7 @@ func (s *Session) direct(m *member, msg *wire.Direct) {
 	}
 	var slow []*member
 	for _, r := range recipients {
-		if !r.enqueue(frame) {
+		if r.out.push(frame) {
 			slow = append(slow, r)
 		}
 	}
@@ -191,38 +176,65 @@ func (s *Session) allow(m *member) bool {
 	return false
 }
 
-// broadcastLocked queues frame for every member. A member whose queue is
-// full is dropped rather than waited for: the room never blocks on one member.
+// broadcastLocked queues frame for every member. A member that has stalled
+// is removed rather than waited for: the room never blocks on one member.
 func (s *Session) broadcastLocked(frame []byte, except *member) {
 	var slow []*member
-	for _, m := range s.members {
-		if m != except && !m.enqueue(frame) {
+	for _, m := range s.seated {
+		if m != except && m.out.push(frame) {
 			slow = append(slow, m)
 		}
 	}
 	s.dropSlowLocked(slow)
 }
 
-// dropSlowLocked removes members whose queues overflowed and tells the rest.
+// dropSlowLocked removes stalled members and tells the rest. Each is told
+// why before its connection closes, ahead of everything it fell behind on;
+// the operator is never removed for slowness (serveMember waits for it).
 func (s *Session) dropSlowLocked(slow []*member) {
 	for _, m := range slow {
-		if m.closed {
+		if m.closed || m.local {
 			continue
 		}
-		s.removeLocked(m)
-		m.conn.Close()
+		s.unseatLocked(m)
+		m.out.abort(endTooSlow)
 		s.broadcastLocked(mustFrame(&wire.Left{Name: m.name, Reason: wire.LeaveTooSlow}), nil)
 	}
 }
+
+var endTooSlow = mustFrame(&wire.End{Reason: wire.EndTooSlow})
 
 // removeLocked unseats m and closes its queue; its writer sends what is queued and hangs up.
 func (s *Session) removeLocked(m *member) {
 	if m.closed {
 		return
 	}
+	s.unseatLocked(m)
+	m.out.close()
+}
+
+// unseatLocked takes m out of the room: nothing more is queued for it.
+func (s *Session) unseatLocked(m *member) {
 	delete(s.members, m.key)
+	last := s.seated[len(s.seated)-1]
+	s.seated[m.seat], last.seat = last, m.seat
+	s.seated[len(s.seated)-1] = nil
+	s.seated = s.seated[:len(s.seated)-1]
 	m.closed = true
-	close(m.out)
+	if m.local {
+		s.operator.Store(nil)
+	}
+}
+
+// seatLocked puts m in the room.
+func (s *Session) seatLocked(m *member) {
+	s.members[m.key] = m
+	m.seat = len(s.seated)
+	s.seated = append(s.seated, m)
+	if m.local {
+		s.local = m
+		s.operator.Store(m.out)
+	}
 }
 
 // leave unseats m, if it is still seated, and tells the others why.
@@ -244,8 +256,8 @@ func (s *Session) leave(m *member, reason wire.LeaveReason) {
 }
 
 func (s *Session) rosterLocked() []wire.Member {
-	roster := make([]wire.Member, 0, len(s.members))
-	for _, m := range s.members {
+	roster := make([]wire.Member, 0, len(s.seated))
+	for _, m := range s.seated {
 		roster = append(roster, m.wire())
 	}
 	return roster
@@ -256,7 +268,7 @@ func (s *Session) tell(m *member, text string) {
 	frame := mustFrame(&wire.Notice{Text: text})
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m.enqueue(frame)
+	m.out.push(frame)
 }
 
 // tellOperator sends a notice to the operator's own member, if connected.
@@ -268,6 +280,6 @@ func (s *Session) tellOperator(text string) {
 
 func (s *Session) tellOperatorLocked(text string) {
 	if s.local != nil {
-		s.local.enqueue(mustFrame(&wire.Notice{Text: text}))
+		s.local.out.push(mustFrame(&wire.Notice{Text: text}))
 	}
 }

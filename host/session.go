@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ssc-chat/ssc/keys"
@@ -15,17 +16,8 @@ import (
 
 // Limits of a session (docs/protocol.md §3.5 and §4.4).
 const (
-	// AdmissionTimeout bounds everything from TCP accept to Welcome. Joiners
-	// type their passphrase before dialling, so an honest one needs well
-	// under a second.
-	AdmissionTimeout = 15 * time.Second
-	// MaxPending caps connections that are not admitted yet.
-	MaxPending = 32
 	// DefaultMaxMembers caps the room when Config.MaxMembers is zero.
 	DefaultMaxMembers = 1000
-	// QueueLen is how many frames may wait for one member before the host
-	// decides it cannot keep up and drops it.
-	QueueLen = 256
 	// writeTimeout bounds one write to a member, so a peer that stops
 	// reading cannot hold its writer forever.
 	writeTimeout = 10 * time.Second
@@ -52,8 +44,11 @@ type Config struct {
 	// MaxMembers caps the room; zero means DefaultMaxMembers.
 	MaxMembers int
 	// Now is the clock of the guess budget and of timestamps; nil means
-	// time.Now. Socket deadlines always use the real clock.
+	// time.Now. Socket deadlines and flow control use the real clock.
 	Now func() time.Time
+	// NoRateLimit lifts the per-member message rate limit. ssc never sets
+	// it; a load test does, to measure how much the host can relay.
+	NoRateLimit bool
 }
 
 // Session is one running ssc session.
@@ -68,15 +63,18 @@ type Session struct {
 	stop   context.CancelFunc
 	wg     sync.WaitGroup // every goroutine the session starts
 
-	pending chan struct{} // one token per unadmitted connection
-	guard   guard
+	lobby lobby // connections not admitted yet
+	guard guard
 
 	secretMu   sync.Mutex
 	passphrase []byte
 	locked     bool
 
+	operator atomic.Pointer[queue] // the operator's queue while seated, read without mu
+
 	mu      sync.Mutex
 	members map[string]*member // by sanitize.NameKey
+	seated  []*member          // the same members, for fan-out
 	local   *member            // the operator's own member, once connected
 	ended   bool
 	writers sync.WaitGroup // member writers, so Close can let them finish
@@ -101,7 +99,6 @@ func New(cfg Config) (*Session, error) {
 		cfg:        cfg,
 		tlsConfig:  keys.ServerTLSConfig(cfg.Identity),
 		ci:         keys.AdmissionCI(cfg.Identity.Fingerprint),
-		pending:    make(chan struct{}, MaxPending),
 		passphrase: append([]byte(nil), cfg.Passphrase...),
 		members:    make(map[string]*member),
 	}
@@ -165,14 +162,19 @@ func (s *Session) serve(ln net.Listener) error {
 			continue
 		}
 		delay = 0
-		select {
-		case s.pending <- struct{}{}:
-		default:
-			// Too many strangers at once: turn this one away unread.
-			conn.Close()
-			continue
+		st := newStranger(conn, time.Now())
+		a, notice := s.lobby.enter(st, st.accepted)
+		if notice != "" {
+			s.tellOperator(notice)
 		}
-		s.wg.Go(func() { s.serveRemote(conn) })
+		switch a {
+		case admitted:
+			s.wg.Go(func() { s.serveRemote(st) })
+		case refusing:
+			s.wg.Go(func() { s.refuseLoad(conn) })
+		default:
+			conn.Close()
+		}
 	}
 }
 
@@ -219,8 +221,9 @@ func (s *Session) endLocked() {
 	s.ended = true
 	s.stop()
 	frame := mustFrame(&wire.End{Reason: wire.EndHost})
-	for _, m := range s.members {
-		m.enqueue(frame)
+	for len(s.seated) > 0 {
+		m := s.seated[len(s.seated)-1]
+		m.out.push(frame)
 		s.removeLocked(m)
 	}
 	s.local = nil

@@ -1,0 +1,149 @@
+package host
+
+import (
+	"fmt"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Limits before admission (docs/protocol.md §3.5).
+const (
+	// MaxPending caps connections that are not admitted yet.
+	MaxPending = 64
+	// firstMessageTimeout bounds TCP accept to the first admission message:
+	// the TLS handshake and one small frame, well under a second for an
+	// honest joiner, who typed the passphrase before dialling.
+	firstMessageTimeout = 5 * time.Second
+	// AdmissionTimeout bounds everything from TCP accept to Welcome.
+	AdmissionTimeout = 15 * time.Second
+	// maxRefusing caps connections being told, over TLS, that the host is
+	// too busy; beyond it they are closed unread.
+	maxRefusing = 8
+	// refuseTimeout bounds telling one of them.
+	refuseTimeout = 2 * time.Second
+	// shedNoticeEvery rate-limits the operator's notice about shedding.
+	shedNoticeEvery = 30 * time.Second
+)
+
+// stranger is a connection that is not admitted yet.
+type stranger struct {
+	conn     net.Conn
+	accepted time.Time
+	spoke    atomic.Bool // sent at least one byte
+	engaged  bool        // sent its first admission message, so holds a guess; guarded by lobby.mu
+	gone     bool        // shed or finished; guarded by lobby.mu
+}
+
+func newStranger(conn net.Conn, now time.Time) *stranger {
+	st := &stranger{accepted: now}
+	st.conn = &listening{Conn: conn, spoke: &st.spoke}
+	return st
+}
+
+// listening notes whether its connection has said anything yet.
+type listening struct {
+	net.Conn
+	spoke *atomic.Bool
+}
+
+func (l *listening) Read(p []byte) (int, error) {
+	n, err := l.Conn.Read(p)
+	if n > 0 && !l.spoke.Load() {
+		l.spoke.Store(true)
+	}
+	return n, err
+}
+
+// lobby holds the strangers. When it is full, a newcomer takes the place of
+// the oldest stranger that has sent nothing at all, or failing that the
+// oldest that has not sent an admission message yet: idle sockets, however
+// fast they are reopened, only push out each other, slow handshakes run
+// into their deadline, and only connections that hold a guess, which the
+// guess budget bounds, are never shed.
+type lobby struct {
+	mu       sync.Mutex
+	waiting  []*stranger // oldest first
+	refusing int         // connections being told the host is busy
+	shed     int         // strangers shed since the last notice
+	noticed  time.Time   // when the operator was last told
+}
+
+// admission is what the lobby decided for a newcomer.
+type admission int
+
+const (
+	admitted admission = iota // serve it
+	refusing                  // tell it the host is busy, then close
+	closed                    // the lobby closed it unread
+)
+
+// enter seats a newcomer, shedding the oldest unengaged stranger if the
+// lobby is full. notice is non-empty when the operator should hear of it.
+func (l *lobby) enter(st *stranger, now time.Time) (a admission, notice string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.waiting) >= MaxPending {
+		victim := slices.IndexFunc(l.waiting, func(w *stranger) bool { return !w.spoke.Load() })
+		if victim < 0 {
+			victim = slices.IndexFunc(l.waiting, func(w *stranger) bool { return !w.engaged })
+		}
+		if victim < 0 {
+			// Everyone waiting is mid-admission: this one must come back.
+			a = closed
+			if l.refusing < maxRefusing {
+				l.refusing++
+				a = refusing
+			}
+			return a, ""
+		}
+		w := l.waiting[victim]
+		w.gone = true
+		w.conn.Close() // its goroutine sees the error and leaves
+		l.waiting = append(l.waiting[:victim], l.waiting[victim+1:]...)
+		l.shed++
+		if now.Sub(l.noticed) >= shedNoticeEvery {
+			notice = fmt.Sprintf("%d connections that had not started admission were closed to make room for new ones: someone may be holding connections open to keep joiners out; nobody is locked out by it", l.shed)
+			l.shed, l.noticed = 0, now
+		}
+	}
+	l.waiting = append(l.waiting, st)
+	return admitted, notice
+}
+
+// engage marks st as having sent its first admission message, unless it
+// was shed meanwhile; from here on it is never shed.
+func (l *lobby) engage(st *stranger) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if st.gone {
+		return false
+	}
+	st.engaged = true
+	return true
+}
+
+// leave takes st out of the lobby: it was admitted, or gave up.
+func (l *lobby) leave(st *stranger) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if st.gone {
+		return
+	}
+	st.gone = true
+	for i, w := range l.waiting {
+		if w == st {
+			l.waiting = append(l.waiting[:i], l.waiting[i+1:]...)
+			break
+		}
+	}
+}
+
+// refused ends one refusal that enter allowed.
+func (l *lobby) refused() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.refusing--
+}
