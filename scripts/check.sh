@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, vet, the import rules of
-# DESIGN.md, every test under the race detector, each fuzzer briefly, and the
-# two-namespace LAN test when run as root.
+# DESIGN.md, every test under the race detector, each fuzzer briefly, the
+# two-namespace LAN test when run as root, and a session under strace that
+# must write no file.
 #
 #   bash scripts/check.sh            # everything
 #   FUZZTIME=30s bash scripts/check.sh
@@ -73,6 +74,15 @@ if [ -f scripts/lan-test.sh ]; then
 	else
 		echo "skipped: needs root and iproute2 (CI has both)"
 	fi
+fi
+
+step "no file written, under strace"
+if command -v strace >/dev/null; then
+	bash scripts/nowrite.sh || failed=1
+elif [ "${CI:-}" = true ]; then
+	echo "strace is not installed: .ci/run installs it"; failed=1
+else
+	echo "skipped: needs strace (CI has it)"
 fi
 
 echo
