@@ -153,7 +153,7 @@ func (s *Session) hello(conn net.Conn, r *wire.Reader, from string, local bool) 
 	if keys.VerifyEntry(pub, name, h.Identity.Created, h.Identity.Sig) != nil { // keys and signature
 		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseBadName})
 	}
-	limit := rate.Limit(messageRate)
+	limit := rate.Limit(MessageRate)
 	if s.cfg.NoRateLimit {
 		limit = rate.Inf
 	}

@@ -65,3 +65,10 @@ func (s *Session) RotatePassphrase() (string, error) {
 
 // Locked reports whether the session admits no one.
 func (s *Session) Locked() bool { return s.isLocked() }
+
+// Members is how many members are seated, the operator included.
+func (s *Session) Members() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.seated)
+}

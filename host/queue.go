@@ -112,6 +112,20 @@ func (q *queue) take(buf []byte, max int) []byte {
 	return buf
 }
 
+// discard drops what is queued, for a member that can no longer be written to.
+func (q *queue) discard() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	clear(q.frames)
+	q.frames = q.frames[:0]
+	q.size = 0
+	q.behind = time.Time{}
+	if q.space != nil {
+		close(q.space)
+		q.space = nil
+	}
+}
+
 // close lets the writer send what is queued and then stop.
 func (q *queue) close() {
 	q.mu.Lock()

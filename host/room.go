@@ -14,10 +14,11 @@ import (
 )
 
 // Per-member message rate (docs/protocol.md §4.4): a pasted block of
-// lines goes through at once, a sustained flood does not.
+// lines goes through at once, a sustained flood does not. Exported for
+// load generators that pace themselves to what the host allows.
 const (
-	messageRate  = 5  // per second, sustained
-	messageBurst = 40 // lines at once
+	MessageRate  = 5  // per second, sustained
+	MessageBurst = 40 // lines at once
 )
 
 // member is one seated connection.
@@ -43,7 +44,7 @@ func newMember(conn net.Conn, name string, now time.Time, local bool, id wire.Id
 		since:   now,
 		local:   local,
 		conn:    conn,
-		limiter: rate.NewLimiter(limit, messageBurst),
+		limiter: rate.NewLimiter(limit, MessageBurst),
 		out:     newQueue(),
 	}
 }
@@ -69,12 +70,16 @@ func (s *Session) writeLoop(m *member) {
 		_, err := m.conn.Write(b)
 		*buf = b[:0]
 		batchPool.Put(buf)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			s.leave(m, wire.LeaveTooSlow)
+			return
+		}
 		if err != nil {
-			reason := wire.LeaveLost
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				reason = wire.LeaveTooSlow
+			// The member hung up. Its reader tells why (a Bye may still be
+			// in flight); until it does, what is queued goes nowhere.
+			for m.out.wait() {
+				m.out.discard()
 			}
-			s.leave(m, reason)
 			return
 		}
 	}

@@ -129,7 +129,7 @@ func TestFloodIsRateLimited(t *testing.T) {
 			}
 		}
 	}()
-	const sent = messageBurst * 3
+	const sent = MessageBurst * 3
 	for i := range sent {
 		if err := wire.Write(conn, say(fmt.Sprint(i))); err != nil {
 			t.Fatal(err)
@@ -139,7 +139,7 @@ func TestFloodIsRateLimited(t *testing.T) {
 	<-done
 	// A paste of a burst goes through whole; the flood beyond it does not,
 	// and the sender is told rather than disconnected.
-	if relayed < messageBurst || relayed >= sent {
+	if relayed < MessageBurst || relayed >= sent {
 		t.Fatalf("%d of %d lines relayed", relayed, sent)
 	}
 	if notices != sent-relayed {
