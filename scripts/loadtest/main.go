@@ -48,7 +48,7 @@ type run struct {
 	addr               string
 	passphrase         []byte
 	start              time.Time
-	leaving            atomic.Bool // members are leaving: who leaves how no longer counts
+	leaving            atomic.Bool      // members are leaving: who leaves how no longer counts
 	sent               [][]atomic.Int64 // see sendTimes
 }
 
