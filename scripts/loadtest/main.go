@@ -146,8 +146,12 @@ func (r *run) main(ctx context.Context, passFile string, hostPID, parallel int) 
 	for _, m := range members {
 		welcome += m.welcome
 	}
-	fmt.Printf("joined     %d members in %s; welcomes %s in all (%s for the last)\n",
+	fmt.Printf("joined     %d members in %s; welcomes %s in all (%s for the last)",
 		r.n, joinTime.Round(time.Millisecond), bytesOf(uint64(welcome)), bytesOf(uint64(members[len(members)-1].welcome)))
+	if joined.CPU > 0 {
+		fmt.Printf("; host CPU %.2f s", (joined.CPU - before.CPU).Seconds())
+	}
+	fmt.Println()
 	if joined.Heap > 0 {
 		fmt.Printf("memory     host heap+stacks %s per member, RSS %s per member (%s in all)\n",
 			bytesOf((joined.Heap-min(before.Heap, joined.Heap))/uint64(r.n)), bytesOf((joined.RSS-min(before.RSS, joined.RSS))/uint64(r.n)), bytesOf(joined.RSS))
