@@ -163,11 +163,17 @@ func (s *Session) hello(conn net.Conn, r *wire.Reader, from string, local bool) 
 	switch {
 	case s.ended:
 		return nil, ErrEnded
+	case s.signKeys[string(h.Identity.SignKey)]:
+		// A signing key gets one seat per session, ever: a recorded roster
+		// entry cannot bring its owner's name back in someone else's hands,
+		// nor let the owner's old messages count again (docs/protocol.md §5.1).
+		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseBadName})
 	case s.members[m.key] != nil:
 		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseNameTaken})
 	case len(s.members) >= s.cfg.MaxMembers:
 		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseFull})
 	}
+	s.signKeys[string(h.Identity.SignKey)] = true
 	// Joined goes out before the member is seated, so it is not told of
 	// itself; only the operator learns where it came from.
 	s.broadcastLocked(mustFrame(&wire.Joined{Member: m.wire()}), s.local)

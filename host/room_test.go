@@ -311,3 +311,52 @@ func TestHelloWithBadIdentityIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// A signing key is seated once per session: a recorded roster entry sent
+// again, after its owner left or while it is still here, is refused, so
+// nobody can take over a departed member's name with its keys.
+func TestSigningKeyGetsOneSeatPerSession(t *testing.T) {
+	s := newTestSession(t)
+	id, err := keys.GenerateIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := time.Now().UnixMilli()
+	entry := &wire.Hello{Name: "alice", Identity: wire.Identity{SignKey: id.Public.SignKey, KEMKey: id.Public.KEMKey, Created: created, Sig: id.SignEntry("alice", created)}}
+	try := func() (net.Conn, wire.Message) {
+		ours, theirs := net.Pipe()
+		s.wg.Go(func() {
+			r := wire.NewReader(ours, wire.MaxHelloFrame)
+			if m, err := s.hello(ours, r, "pipe", false); err == nil {
+				s.serveMember(m, r)
+			}
+			ours.Close()
+		})
+		if err := wire.Write(theirs, entry); err != nil {
+			t.Fatal(err)
+		}
+		msg, err := wire.NewReader(theirs, wire.MaxWelcomeFrame).Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return theirs, msg
+	}
+	first, msg := try()
+	if _, ok := msg.(*wire.Welcome); !ok {
+		t.Fatalf("first seat: got %#v", msg)
+	}
+	go io.Copy(io.Discard, first)
+	_, msg = try()
+	if r, ok := msg.(*wire.Refused); !ok || r.Code != wire.RefuseBadName {
+		t.Fatalf("the same entry while its owner is here: got %#v, want a refusal", msg)
+	}
+	wire.Write(first, &wire.Bye{})
+	for s.Members() > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	again, msg := try()
+	defer again.Close()
+	if r, ok := msg.(*wire.Refused); !ok || r.Code != wire.RefuseBadName {
+		t.Fatalf("the same entry after its owner left: got %#v, want a refusal", msg)
+	}
+}

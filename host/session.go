@@ -75,9 +75,11 @@ type Session struct {
 	mu      sync.Mutex
 	members map[string]*member // by sanitize.NameKey
 	seated  []*member          // the same members, for fan-out
-	local   *member            // the operator's own member, once connected
-	ended   bool
-	writers sync.WaitGroup // member writers, so Close can let them finish
+	// signKeys holds every signing key ever seated in this session.
+	signKeys map[string]bool
+	local    *member // the operator's own member, once connected
+	ended    bool
+	writers  sync.WaitGroup // member writers, so Close can let them finish
 }
 
 // New starts a session that admits members with cfg.Passphrase. It listens
@@ -101,6 +103,7 @@ func New(cfg Config) (*Session, error) {
 		ci:         keys.AdmissionCI(cfg.Identity.Fingerprint),
 		passphrase: append([]byte(nil), cfg.Passphrase...),
 		members:    make(map[string]*member),
+		signKeys:   make(map[string]bool),
 	}
 	s.cfg.Passphrase = nil
 	s.ctx, s.cancel = context.WithCancel(context.Background())
