@@ -5,17 +5,29 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"go.uber.org/goleak"
 )
 
 // TestMain lets the test binary be ssc itself: scripts run "ssc" as a
 // program, through the real entry point, exit status included. That ssc
 // finds and announces sessions, and opens its tunnel, through the doubles
-// of netdouble_test.go.
+// of netdouble_test.go. The tests, which run sessions in this process too,
+// must leave no goroutine behind.
 func TestMain(m *testing.M) {
 	useTestNetwork()
-	testscript.Main(m, map[string]func(){
+	testscript.Main(leakChecked{m}, map[string]func(){
 		"ssc": main,
 	})
+}
+
+// leakChecked runs the tests as goleak.VerifyTestMain does, but returns
+// the exit code instead of exiting, so that testscript.Main still removes
+// the directory it made for the "ssc" program.
+type leakChecked struct{ m *testing.M }
+
+func (l leakChecked) Run() (code int) {
+	goleak.VerifyTestMain(l.m, goleak.Cleanup(func(c int) { code = c }))
+	return code
 }
 
 // TestScripts runs the command-line scripts in testdata/script. The
