@@ -6,6 +6,8 @@
 #
 #   bash scripts/check.sh            # everything
 #   FUZZTIME=30s bash scripts/check.sh
+#
+# For longer fuzzing, scripts/fuzz.sh runs the fuzzers alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,15 +59,7 @@ step go test -race ./...
 go test -race -count=1 ./... || failed=1
 
 step "fuzz, $fuzztime each"
-while read -r file; do
-	dir=$(dirname "$file")
-	for fn in $(grep -oE '^func (Fuzz[A-Za-z0-9_]+)' "$file" | awk '{print $2}'); do
-		echo "-- $dir $fn"
-		go test "./$dir" -run='^$' -fuzz="^$fn\$" -fuzztime="$fuzztime" >/tmp/ssc-fuzz.$$ 2>&1 || { cat /tmp/ssc-fuzz.$$; failed=1; }
-		tail -1 /tmp/ssc-fuzz.$$
-	done
-done < <(grep -rl --include='*_test.go' '^func Fuzz' . | sort)
-rm -f /tmp/ssc-fuzz.$$
+FUZZTIME=$fuzztime bash scripts/fuzz.sh || failed=1
 
 if [ -f scripts/lan-test.sh ]; then
 	step LAN test in network namespaces
