@@ -21,14 +21,34 @@ const (
 // when a joiner's first admission message arrives, before any answer, and
 // only a verified confirmation gives it back: hanging up, timing out or
 // sending a bad share all count as a failed guess, so no way of abandoning an
-// attempt escapes the count. Attempts in flight are bounded by the cap on
-// unadmitted connections; counting them apart from failures keeps a crowd
-// joining at once from tripping the backoff.
+// attempt escapes the count.
+//
+// The schedule is the one a single joiner trying one guess after another
+// meets: past the free guesses, guess number FreeGuesses+k (counting every
+// guess taken, whether failed or still in flight) makes the next one wait
+// backoff(k). Each guess charges its wait when it is taken, on top of the
+// waits charged before it, so guesses held open in parallel are spaced as if
+// each had already failed, and a parallel attacker gets no more guesses in
+// any long enough time than a serial one. While fewer than FreeGuesses
+// guesses have failed nobody waits, however many are in flight, so a crowd
+// joining at once with the right passphrase is never held up; what that
+// crowd charged is given back as each of its guesses succeeds, and the
+// charge of guesses that fail stays, so a burst of failures started in the
+// free window is paid for afterwards.
 type guard struct {
 	mu       sync.Mutex
 	inflight int       // guesses taken and not yet settled
 	failures int       // guesses that failed
-	next     time.Time // no guess is taken before this
+	next     time.Time // once FreeGuesses have failed, no guess is taken before this
+}
+
+// backoff is the wait that guess number FreeGuesses+k charges (k ≥ 1):
+// 1 s, 2 s, 4 s, … up to maxBackoff.
+func backoff(k int) time.Duration {
+	if k >= 20 {
+		return maxBackoff
+	}
+	return min(time.Second<<(k-1), maxBackoff)
 }
 
 // take starts a guess at now. It says how long to wait when the backoff is
@@ -36,32 +56,40 @@ type guard struct {
 func (g *guard) take(now time.Time) (wait time.Duration, stopped bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.failures+g.inflight >= MaxGuesses {
+	taken := g.failures + g.inflight
+	if taken >= MaxGuesses {
 		return 0, true
 	}
-	if now.Before(g.next) {
+	if g.failures >= FreeGuesses && now.Before(g.next) {
 		return g.next.Sub(now), false
 	}
 	g.inflight++
+	if k := taken + 1 - FreeGuesses; k > 0 {
+		if g.next.Before(now) {
+			g.next = now
+		}
+		g.next = g.next.Add(backoff(k))
+	}
 	return 0, false
 }
 
-// settle ends a guess taken at some earlier take. A failure past the free
-// ones doubles the wait before the next guess.
-func (g *guard) settle(now time.Time, ok bool) (failures int) {
+// settle ends a guess taken at some earlier take. A failure keeps the wait
+// its guess charged; a success gives its guess back, and with it the wait
+// charged by the latest guess taken, so the schedule is again that of the
+// guesses still counted. (Which guess settles is not known here: when others
+// were taken after the successful one, the schedule may come out one wait
+// shorter, once per successful join, which an attacker cannot cause.)
+func (g *guard) settle(_ time.Time, ok bool) (failures int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	taken := g.failures + g.inflight
 	g.inflight--
-	if ok {
+	if !ok {
+		g.failures++
 		return g.failures
 	}
-	g.failures++
-	if over := g.failures - FreeGuesses; over > 0 {
-		backoff := maxBackoff
-		if over < 20 {
-			backoff = min(time.Second<<(over-1), maxBackoff)
-		}
-		g.next = now.Add(backoff)
+	if k := taken - FreeGuesses; k > 0 {
+		g.next = g.next.Add(-backoff(k))
 	}
 	return g.failures
 }

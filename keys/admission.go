@@ -6,8 +6,12 @@ import (
 	"fmt"
 )
 
-// exporterLabel names ssc's use of the TLS exporter (RFC 8446, Section 7.5).
-const exporterLabel = "EXPORTER-ssc-cpace-sid"
+// exporterLabel names ssc's use of the TLS exporter (RFC 8446, Section 7.5;
+// docs/protocol.md §3.2). Labels of the exporter registry are assigned by
+// IANA; "EXPERIMENTAL" opens the range RFC 5705, Section 4 leaves for private
+// use without registration. Changing it changes every sid, so it goes with a
+// protocol version.
+const exporterLabel = "EXPERIMENTAL-ssc-cpace-sid"
 
 // sidSize is the length of the CPace session identifier taken from TLS.
 const sidSize = 32

@@ -10,14 +10,15 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/gtank/ristretto255"
 )
 
-// vectorsPath is the draft's CPace test vectors for ristretto255/SHA-512,
-// kept beside the repository.
-const vectorsPath = "../../shared/testdata/cpace-ristretto255-sha512.json"
+// vectorsPath is the draft's CPace test vectors for ristretto255/SHA-512
+// (draft-irtf-cfrg-cpace-21, Appendix B), kept in the repository.
+var vectorsPath = filepath.Join("testdata", "cpace-ristretto255-sha512.json")
 
 // hexBytes is a byte string stored as lowercase hex in the vectors file.
 type hexBytes []byte
@@ -159,7 +160,9 @@ func byteRange(n int) []byte {
 	return b
 }
 
-func TestStringUtilityVectors(t *testing.T) {
+// TestCPaceDraftVectorsStringUtilities checks prepend_len, lv_cat, o_cat,
+// the two transcripts and lexiographically_larger against the draft.
+func TestCPaceDraftVectorsStringUtilities(t *testing.T) {
 	v := loadVectors(t).StringUtils
 	b := func(s string) []byte { return []byte(s) }
 
@@ -238,7 +241,7 @@ func TestStringUtilityVectors(t *testing.T) {
 	}
 }
 
-func TestGeneratorVectors(t *testing.T) {
+func TestCPaceDraftVectorsGenerator(t *testing.T) {
 	v := loadVectors(t).Generator
 	if !bytes.Equal(v.DSI, dsi) {
 		t.Fatalf("DSI = %q, vectors use %q", dsi, v.DSI)
@@ -262,7 +265,7 @@ func TestGeneratorVectors(t *testing.T) {
 	}
 }
 
-func TestProtocolVectors(t *testing.T) {
+func TestCPaceDraftVectorsSharesISKAndTags(t *testing.T) {
 	all := loadVectors(t)
 	v, iv := all.Protocol, all.Intermediate
 
@@ -350,7 +353,7 @@ func TestProtocolVectors(t *testing.T) {
 	}
 }
 
-func TestScalarMultVfyVectors(t *testing.T) {
+func TestCPaceDraftVectorsScalarMultVfy(t *testing.T) {
 	v := loadVectors(t).ScalarMultVfy
 
 	t.Run("valid", func(t *testing.T) {

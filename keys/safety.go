@@ -9,11 +9,101 @@ import (
 	"strings"
 )
 
-// Safety numbers and group fingerprints let people compare, out of band, the
-// keys the host handed them: a host that substitutes a member's keys to read
-// direct messages shows the two ends different numbers. Both are decimal
-// digits in groups of five, as Signal's safety numbers are, because digits
-// read aloud well in any language.
+// Safety numbers let people compare, out of band, the keys the host handed
+// them: a host that substitutes a member's keys to read direct messages shows
+// the two ends different numbers. They are decimal digits in groups of five,
+// as Signal's safety numbers are, because digits read aloud well in any
+// language, and they are built the way Signal builds them (docs/protocol.md
+// §5.6): every member has a fingerprint computed from its own name and keys
+// alone, and the safety number of two members is their two fingerprints side
+// by side. A host that wants two members to see matching numbers over keys of
+// its own must find keys whose fingerprint equals that of one honest member's
+// keys, a second preimage, rather than any two inputs that collide.
+
+const (
+	labelMember = "ssc member fingerprint v1"
+
+	// memberIterations is how many times MemberFingerprint hashes, as many as
+	// Signal does: each guess at a forged fingerprint costs that many SHA-512
+	// computations, about 2^12.3.
+	memberIterations = 5200
+
+	// MemberFingerprintDigits is the length of a MemberFingerprint: six
+	// groups of five digits, about 99.7 bits.
+	MemberFingerprintDigits = 30
+
+	// SafetyNumberDigits is the length of a PairSafetyNumber.
+	SafetyNumberDigits = 2 * MemberFingerprintDigits
+)
+
+// MemberFingerprint returns the fingerprint of one member: 30 decimal digits,
+// without separators, that depend on that member's name and public keys and
+// on nothing else, neither the session nor anyone else's keys. The member
+// reads its own from its own keys; everyone else computes it from the roster
+// the host sent them, so the two agree only if the host passed the keys on
+// unchanged. FormatDigits shows it in groups of five.
+//
+// It is SHA-512 over lv_cat(label, name, signing key, HPKE key), then 5200
+// times SHA-512 of the previous output followed by that first digest; the
+// first 30 bytes of the last output give six groups of five digits.
+func MemberFingerprint(pub PublicIdentity, name string) string {
+	d := sha512.Sum512(lvCat([]byte(labelMember), []byte(name), pub.SignKey, pub.KEMKey))
+	var buf [2 * sha512.Size]byte
+	copy(buf[sha512.Size:], d[:])
+	h := d
+	for range memberIterations {
+		copy(buf[:sha512.Size], h[:])
+		h = sha512.Sum512(buf[:])
+	}
+	return decimalChunks(h[:], MemberFingerprintDigits/5)
+}
+
+// PairSafetyNumber returns the number two members compare to check that each
+// holds the other's real keys: their two MemberFingerprint values, the lesser
+// first, 60 digits without separators. It does not depend on the order of a
+// and b. FormatDigits shows it in twelve groups of five.
+func PairSafetyNumber(a, b string) string {
+	if a > b {
+		a, b = b, a
+	}
+	return a + b
+}
+
+// FormatDigits returns digits in groups of five separated by spaces, the form
+// people read and compare: "12345 67890 …". A trailing group may be shorter.
+func FormatDigits(digits string) string {
+	var b strings.Builder
+	b.Grow(len(digits) + len(digits)/5)
+	for i := 0; i < len(digits); i += 5 {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(digits[i:min(i+5, len(digits))])
+	}
+	return b.String()
+}
+
+// decimalChunks renders groups 5-byte chunks of h, each as a 40-bit
+// big-endian number modulo 100000, zero-padded to five digits. 2^40 is about
+// 1.1e7 times 100000, so the modulo bias is negligible.
+func decimalChunks(h []byte, groups int) string {
+	out := make([]byte, 0, groups*5)
+	for i := range groups {
+		var v uint64
+		for _, c := range h[5*i : 5*i+5] {
+			v = v<<8 | uint64(c)
+		}
+		s := strconv.FormatUint(v%100000, 10)
+		out = append(out, "00000"[len(s):]...)
+		out = append(out, s...)
+	}
+	return string(out)
+}
+
+// The constructions below came first and are weaker: both hash values that
+// the host chooses together into one short number, so a host can search its
+// own keys for two that collide (about 2^50 work for SafetyNumber, 2^33 for
+// GroupFingerprint) instead of matching an honest member's keys.
 
 const (
 	labelSafety = "ssc safety v1"
@@ -21,6 +111,8 @@ const (
 )
 
 // RosterEntry is one member of a roster as GroupFingerprint covers it.
+//
+// Deprecated: only GroupFingerprint uses it.
 type RosterEntry struct {
 	Name     string
 	Identity PublicIdentity
@@ -29,13 +121,16 @@ type RosterEntry struct {
 // SafetyNumber returns the number a and b compare to check that each holds
 // the other's real keys in this session: 30 digits in six groups of five. It
 // does not depend on the order of a and b.
+//
+// Deprecated: a host can make two of these match for about 2^50 work. Use
+// PairSafetyNumber of the two members' MemberFingerprint values.
 func SafetyNumber(sessionID []byte, a, b PublicIdentity) string {
 	fa, fb := safetyHash(sessionID, a), safetyHash(sessionID, b)
 	if bytes.Compare(fa[:], fb[:]) > 0 {
 		fa, fb = fb, fa
 	}
 	h := sha512.Sum512(append(fa[:], fb[:]...))
-	return digitGroups(h[:], 6)
+	return FormatDigits(decimalChunks(h[:], 6))
 }
 
 func safetyHash(sessionID []byte, p PublicIdentity) [sha512.Size]byte {
@@ -45,6 +140,10 @@ func safetyHash(sessionID []byte, p PublicIdentity) [sha512.Size]byte {
 // GroupFingerprint returns a digest of the whole roster, names included, that
 // every member can compare at once: 20 digits in four groups of five. It does
 // not depend on the order of roster.
+//
+// Deprecated: the host chooses the whole roster, so it can make two views of
+// it match for about 2^33 work. Show every member's MemberFingerprint instead,
+// for that member to compare with its own.
 func GroupFingerprint(sessionID []byte, roster []RosterEntry) string {
 	sorted := slices.Clone(roster)
 	// Entries sharing a signing key (which an honest host never sends) are
@@ -62,25 +161,5 @@ func GroupFingerprint(sessionID []byte, roster []RosterEntry) string {
 		parts = append(parts, []byte(e.Name), e.Identity.SignKey, e.Identity.KEMKey)
 	}
 	h := sha512.Sum512(lvCat(parts...))
-	return digitGroups(h[:], 4)
-}
-
-// digitGroups renders groups 5-byte chunks of h, each as a 40-bit big-endian
-// number modulo 100000, zero-padded to five digits and separated by spaces.
-// 2^40 is about 1.1e7 times 100000, so the modulo bias is negligible.
-func digitGroups(h []byte, groups int) string {
-	out := make([]byte, 0, groups*6)
-	for i := range groups {
-		if i > 0 {
-			out = append(out, ' ')
-		}
-		var v uint64
-		for _, c := range h[5*i : 5*i+5] {
-			v = v<<8 | uint64(c)
-		}
-		s := strconv.FormatUint(v%100000, 10)
-		out = append(out, "00000"[len(s):]...)
-		out = append(out, s...)
-	}
-	return string(out)
+	return FormatDigits(decimalChunks(h[:], 4))
 }

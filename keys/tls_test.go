@@ -199,6 +199,12 @@ func TestExporterSID(t *testing.T) {
 		if len(s) != 32 || !bytes.Equal(s, c) {
 			t.Fatalf("sids differ across one connection:\n%x\n%x", s, c)
 		}
+		// The label is part of the protocol (docs/protocol.md §3.2).
+		cs := cc.ConnectionState()
+		want, err := cs.ExportKeyingMaterial("EXPERIMENTAL-ssc-cpace-sid", nil, 32)
+		if err != nil || !bytes.Equal(s, want) {
+			t.Fatalf("sid is not the exporter with the documented label: %v", err)
+		}
 		sids = append(sids, s)
 	}
 	if bytes.Equal(sids[0], sids[1]) {

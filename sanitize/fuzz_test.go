@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // requireSeeds fails f when its seed corpus is missing or empty, so that a
@@ -75,6 +78,12 @@ func FuzzName(f *testing.F) {
 		}
 		if n := utf8.RuneCountInString(name); n < 1 || n > MaxNameRunes {
 			t.Errorf("Name accepted %q of %d runes", name, n)
+		}
+		if !norm.NFC.IsNormalString(name) {
+			t.Errorf("Name accepted %q, which is not NFC", name)
+		}
+		if mixedScripts(name) != nil || strings.Contains(NameKey(name), hostMarkKey) {
+			t.Errorf("Name accepted %q, which mixes scripts or holds the host's mark", name)
 		}
 		if again, err := Name(name); again != name || err != nil {
 			t.Errorf("Name(%q) = %q, but Name of that = %q, %v", raw, name, again, err)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 func TestName(t *testing.T) {
@@ -26,7 +27,9 @@ func TestName(t *testing.T) {
 	}{
 		{"ASCII", "alice", "alice", ""},
 		{"diaeresis", "Zoë", "Zoë", ""},
-		{"combining diaeresis", "Zoe\u0308", "Zoe\u0308", ""},
+		{"combining diaeresis made NFC", "Zoe\u0308", "Zo\u00eb", ""},
+		{"NFC kept", "Zo\u00eb", "Zo\u00eb", ""},
+		{"José decomposed", "Jose\u0301", "Jos\u00e9", ""},
 		{"CJK", "李雷", "李雷", ""},
 		{"inner space", "bob smith", "bob smith", ""},
 		{"surrounding white space trimmed", " \t bob smith\u00a0\n", "bob smith", ""},
@@ -117,8 +120,10 @@ func TestNameKeyValue(t *testing.T) {
 		in   string
 		want string
 	}{
-		{"lowered", "Alice", "alice"},
-		{"collapsed and trimmed", "  Bob \u00a0 Smith ", "bob smith"},
+		{"lowered", "Bob", "bob"},
+		{"collapsed and trimmed", "  Bob \u00a0 Jones ", "bob jones"},
+		{"skeleton", "Smith", "srnlth"},
+		{"zero as o", "B0B", "bob"},
 		{"only invisible", "\u200b\u202e", ""},
 		{"empty", "", ""},
 	}
@@ -138,5 +143,101 @@ func TestNameKeyIdempotentEveryRune(t *testing.T) {
 		if k := NameKey(in); NameKey(k) != k {
 			t.Fatalf("NameKey(%q) = %q, but NameKey of that = %q", in, k, NameKey(k))
 		}
+	}
+}
+
+func TestNameHonestNamesInManyScripts(t *testing.T) {
+	for _, name := range []string{
+		"Zoë", "José", "Łukasz", "山田", "Дмитрий", "محمد", "김민준", "O'Brien",
+		"Ann-Marie", "Ελένη", "דוד", "प्रिया", "สมชาย", "Nguyễn Văn An",
+		"山田 たろう", "ヤマダ Taro", "山田たろうカタカナ Yamada", "王小明 Wang", "김 Kim",
+		"Ali محمد", "Ravi रवि", "ジョン・スミス", "Иван-2", "❤️ fan", "bob@home",
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := Name(name)
+			if err != nil || got != name {
+				t.Fatalf("Name(%q) = %q, %v; want it accepted as it is", name, got, err)
+			}
+		})
+	}
+}
+
+func TestNameMixedScripts(t *testing.T) {
+	tests := []struct {
+		name    string
+		raw     string
+		wantErr string
+	}{
+		{"Cyrillic a in Latin", "\u0430lice", "sanitize: name mixes Cyrillic and Latin letters, as names made to look like another do: use one script"},
+		{"Cyrillic shha in Latin", "\u04bbost", "sanitize: name mixes Cyrillic and Latin letters, as names made to look like another do: use one script"},
+		{"Greek omicron in Latin", "b\u03bfb", "sanitize: name mixes Greek and Latin letters, as names made to look like another do: use one script"},
+		{"Latin o in Cyrillic", "Дмитрий Ivanov", "sanitize: name mixes Cyrillic and Latin letters, as names made to look like another do: use one script"},
+		{"Cyrillic and Greek", "Дмитрий Ελένη", "sanitize: name mixes Cyrillic and Greek letters, as names made to look like another do: use one script"},
+		{"Arabic and Hebrew", "محمد דוד", "sanitize: name mixes Arabic and Hebrew letters, as names made to look like another do: use one script"},
+		{"Latin with Cherokee", "\u13a2ris", "sanitize: name mixes Cherokee and Latin letters, as names made to look like another do: use one script"},
+		{"three scripts", "ab\u0430\u03b1", "sanitize: name mixes Cyrillic and Greek and Latin letters, as names made to look like another do: use one script"},
+		{"Hangul and Hiragana", "김たろう", "sanitize: name mixes Hangul and Hiragana letters, as names made to look like another do: use one script"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Name(tt.raw)
+			if !errors.Is(err, ErrBadName) || !errors.Is(err, ErrMixedScripts) {
+				t.Fatalf("Name(%q) = %q, %v; want an error wrapping ErrBadName and ErrMixedScripts", tt.raw, got, err)
+			}
+			if err.Error() != tt.wantErr {
+				t.Errorf("Name(%q) error = %q, want %q", tt.raw, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestNameHostMark(t *testing.T) {
+	for _, raw := range []string{
+		HostMark + " host", "host " + HostMark, "a" + HostMark + "b", HostMark,
+		"♦ host", "⬥ host", "◇ host", "❖ host", "🔷 host", "⯁ host", "x\u20df",
+	} {
+		t.Run(raw, func(t *testing.T) {
+			got, err := Name(raw)
+			if !errors.Is(err, ErrBadName) || !errors.Is(err, ErrHostMark) {
+				t.Fatalf("Name(%q) = %q, %v; want an error wrapping ErrBadName and ErrHostMark", raw, got, err)
+			}
+		})
+	}
+	if utf8.RuneCountInString(HostMark) != 1 {
+		t.Errorf("HostMark %q is not one rune", HostMark)
+	}
+	if hostMarkKey == "" {
+		t.Error("HostMark has an empty key, which every name would contain")
+	}
+	// Marks that do not look like the host's stay usable.
+	for _, raw := range []string{"★ star", "bob ♥", "✓ done"} {
+		if _, err := Name(raw); err != nil {
+			t.Errorf("Name(%q): %v", raw, err)
+		}
+	}
+}
+
+func TestNameKeyConfusables(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b string
+	}{
+		{"NFC and NFD", "Zo\u00eb", "Zoe\u0308"},
+		{"Cyrillic a", "\u0430lice", "alice"},
+		{"Cyrillic shha", "\u04bbost", "host"},
+		{"whole-script Cyrillic", "\u0430\u0440\u0435", "ape"},
+		{"rn and m", "barney", "bamey"},
+		{"zero and o", "b0b", "bob"},
+		{"one and l", "bi11", "bill"},
+		{"capital i and l", "BiII", "Bill"},
+		{"halfwidth katakana", "ｶﾀｶﾅ", "カタカナ"},
+		{"mathematical bold", "𝐚𝐥𝐢𝐜𝐞", "alice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if ka, kb := NameKey(tt.a), NameKey(tt.b); ka != kb {
+				t.Errorf("NameKey(%q) = %q, NameKey(%q) = %q; want them equal", tt.a, ka, tt.b, kb)
+			}
+		})
 	}
 }
