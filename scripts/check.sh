@@ -36,6 +36,7 @@ allowed() {
 	peer/console | peer/jsonlines) echo "peer sanitize keys wire" ;;
 	peer/peertest) echo "peer" ;;
 	host/hosttest) echo "host keys" ;;
+	scripts/loadtest) echo "host peer keys wire" ;; # runs a host and members to measure it
 	discovery | wire | keys | sanitize | sessiontest) echo "" ;;
 	*) echo "UNLISTED" ;;
 	esac
