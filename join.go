@@ -10,10 +10,11 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ssc-chat/ssc/chat"
+	"github.com/ssc-chat/ssc/chat/jsonlines"
 	"github.com/ssc-chat/ssc/discovery"
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
-	"github.com/ssc-chat/ssc/peer/jsonlines"
 	"github.com/ssc-chat/ssc/sanitize"
 	"github.com/ssc-chat/ssc/wire"
 )
@@ -149,14 +150,15 @@ func join(c *cli.Context, io *stdio) error {
 	if err != nil {
 		return joinError(addr, err)
 	}
-	stop := context.AfterFunc(c.Context, func() { member.Leave() })
+	stop := context.AfterFunc(c.Context, func() { member.Close() })
 	defer stop()
+	ch := chat.New(member, nil)
 	if jsonMode {
-		last, err := jsonlines.Run(c.Context, member, io.in, jsonlines.NewWriter(io.out))
+		last, err := jsonlines.Run(c.Context, ch, io.in, jsonlines.NewWriter(io.out))
 		if err != nil {
 			return err
 		}
-		return endError(last)
+		return endError(ch, last)
 	}
 	fp := member.HostFingerprint()
 	switch {
@@ -170,11 +172,11 @@ func join(c *cli.Context, io *stdio) error {
 	default:
 		fmt.Fprintf(io.out, "ssc: connected to %s. This link pins nothing: check that the host's screen shows\n     fingerprint %s\n", addr, fp.Short())
 	}
-	last, err := runConsole(c.Context, member, io)
+	last, err := runConsole(c.Context, ch, io)
 	if err != nil {
 		return err
 	}
-	return endError(last)
+	return endError(ch, last)
 }
 
 // discover looks for sessions on the local network and returns the one to

@@ -11,10 +11,11 @@ import (
 	"github.com/peterh/liner"
 	"golang.org/x/term"
 
+	"github.com/ssc-chat/ssc/chat"
+	"github.com/ssc-chat/ssc/chat/console"
 	"github.com/ssc-chat/ssc/discovery"
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
-	"github.com/ssc-chat/ssc/peer/console"
 	"github.com/ssc-chat/ssc/sanitize"
 )
 
@@ -126,13 +127,13 @@ func aborted(err error) error {
 
 // runConsole runs the interactive console, or, when stdin or stdout is not
 // a terminal, says how to use ssc from a script.
-func runConsole(ctx context.Context, member *peer.Client, io *stdio) (peer.Event, error) {
+func runConsole(ctx context.Context, ch *chat.Chat, io *stdio) (peer.Event, error) {
 	if !interactive(io) {
-		member.Leave()
+		ch.Client().Close()
 		return peer.Event{}, &userError{code: exitUsage, msg: "not a terminal", hint: "use --json to drive ssc from a script or a pipe"}
 	}
 	_, noColor := os.LookupEnv("NO_COLOR")
-	return console.Run(ctx, member, io.in, io.outFile, console.Options{Color: !noColor})
+	return console.Run(ctx, ch, io.in, io.outFile, console.Options{Color: !noColor})
 }
 
 // trimPrefix drops the package prefix of an error for people to read.

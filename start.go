@@ -15,11 +15,12 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ssc-chat/ssc/chat"
+	"github.com/ssc-chat/ssc/chat/jsonlines"
 	"github.com/ssc-chat/ssc/discovery"
 	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
-	"github.com/ssc-chat/ssc/peer/jsonlines"
 	"github.com/ssc-chat/ssc/sanitize"
 )
 
@@ -138,11 +139,12 @@ func start(c *cli.Context, io *stdio) error {
 		return err
 	}
 	op := &operator{Session: session}
-	member, err := peer.Attach(conn, name, op)
+	member, err := peer.Attach(c.Context, conn, name)
 	if err != nil {
 		return nameError(err)
 	}
-	stop := context.AfterFunc(c.Context, func() { member.Leave() })
+	ch := chat.New(member, op)
+	stop := context.AfterFunc(c.Context, func() { member.Close() })
 	defer stop()
 
 	fp := session.Fingerprint()
@@ -204,18 +206,18 @@ func start(c *cli.Context, io *stdio) error {
 		for _, warn := range warnings {
 			w.Write(jsonlines.Event{Type: "error", Text: warn.msg + " (" + warn.hint + ")"})
 		}
-		_, err := jsonlines.Run(c.Context, member, io.in, w)
+		_, err := jsonlines.Run(c.Context, ch, io.in, w)
 		return err
 	}
 	for _, warn := range warnings {
 		fmt.Fprintf(io.err, "ssc: warning: %s\nssc: hint: %s\n", warn.msg, warn.hint)
 	}
 	printBanner(io, member.Session(), string(pass), addrs, fp, link, public, announced)
-	last, err := runConsole(c.Context, member, io)
+	last, err := runConsole(c.Context, ch, io)
 	if err != nil {
 		return err
 	}
-	return endError(last)
+	return endError(ch, last)
 }
 
 // operator is what the host's operator may do beyond chatting: the
@@ -232,7 +234,19 @@ func (o *operator) setLinks(links []string) {
 	o.links = links
 }
 
-// Links implements peer.HostControl for /link.
+// Kick implements chat.HostControl, in the chat layer's errors.
+func (o *operator) Kick(name string) error {
+	err := o.Session.Kick(name)
+	switch {
+	case errors.Is(err, host.ErrNoMember):
+		return chat.ErrNoMember
+	case errors.Is(err, host.ErrKickSelf):
+		return chat.ErrKickSelf
+	}
+	return err
+}
+
+// Links implements chat.HostControl for /link.
 func (o *operator) Links() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -365,13 +379,13 @@ func printBanner(io *stdio, session, pass string, addrs []string, fp keys.Finger
 }
 
 // endError turns the final event of a session into the exit status.
-func endError(last peer.Event) error {
+func endError(ch *chat.Chat, last peer.Event) error {
 	switch last.Reason {
 	case peer.ReasonHostEnded, peer.ReasonLeft, "":
 		return nil
 	case peer.ReasonKicked:
 		return &userError{code: exitRefused, msg: "you were removed from the session by the host"}
 	default:
-		return &userError{code: exitNetwork, msg: last.Text, hint: "ask the host whether the session is still running, then join again"}
+		return &userError{code: exitNetwork, msg: ch.Describe(last), hint: "ask the host whether the session is still running, then join again"}
 	}
 }

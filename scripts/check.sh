@@ -27,10 +27,11 @@ step import rules
 module=$(go list -m)
 allowed() {
 	case "$1" in
-	"$module") echo "host peer peer/console peer/jsonlines discovery keys sanitize wire" ;;
+	"$module") echo "host peer chat chat/console chat/jsonlines discovery keys sanitize wire" ;;
 	host) echo "wire keys sanitize" ;;
 	peer) echo "wire keys sanitize" ;;
-	peer/console | peer/jsonlines) echo "peer sanitize keys wire" ;;
+	chat) echo "peer" ;;
+	chat/console | chat/jsonlines) echo "chat peer sanitize keys wire" ;;
 	peer/peertest) echo "peer" ;;
 	host/hosttest) echo "host keys" ;;
 	discovery | wire | keys | sanitize | sessiontest) echo "" ;;

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ssc-chat/ssc/chat"
 	"github.com/ssc-chat/ssc/peer"
 )
 
@@ -68,7 +69,7 @@ func TestConvert(t *testing.T) {
 			`{"type":"message","time":"2026-11-25T12:00:00Z","from":"al","text":"waves","self":false,"action":true}`},
 		{"leave", peer.Event{Kind: peer.KindLeave, Time: at, Name: "al", Reason: peer.ReasonKicked},
 			`{"type":"leave","time":"2026-11-25T12:00:00Z","name":"al","reason":"kicked"}`},
-		{"end", peer.Event{Kind: peer.KindEnd, Time: at, Reason: peer.ReasonHostEnded, Text: "session ended by the host"},
+		{"end", peer.Event{Kind: peer.KindEnd, Time: at, Reason: peer.ReasonHostEnded},
 			`{"type":"end","time":"2026-11-25T12:00:00Z","text":"session ended by the host","reason":"host-ended"}`},
 		{"welcome", peer.Event{Kind: peer.KindWelcome, Time: at, Session: "s", Members: []peer.Member{{Name: "al", Since: at, Host: true}}},
 			`{"type":"welcome","time":"2026-11-25T12:00:00Z","session":"s","members":[{"name":"al","since":"2026-11-25T12:00:00Z","host":true}]}`},
@@ -76,7 +77,7 @@ func TestConvert(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			NewWriter(&out).Write(Convert(tt.ev))
+			NewWriter(&out).Write(Convert(chat.New(nil, nil), tt.ev))
 			if got := strings.TrimSpace(out.String()); got != tt.want {
 				t.Fatalf("got  %s\nwant %s", got, tt.want)
 			}
