@@ -1,9 +1,10 @@
-package main
+package cli
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -118,9 +119,11 @@ func completeSession(sessions []discovery.Session, line string) []string {
 	return out
 }
 
+// aborted turns Ctrl-C or Ctrl-D at a prompt into leaving: not an error,
+// so it exits 0 (as leaving a session does) and prints nothing.
 func aborted(err error) error {
-	if errors.Is(err, liner.ErrPromptAborted) || err.Error() == "EOF" {
-		return &userError{code: exitOK, msg: "cancelled"}
+	if errors.Is(err, liner.ErrPromptAborted) || errors.Is(err, io.EOF) {
+		return errLeft
 	}
 	return err
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -34,21 +34,6 @@ const (
 	// endpoints need (ERR_NGROK_8013).
 	ngrokCardURL = "https://dashboard.ngrok.com/settings#id-verification"
 )
-
-// How start reaches the network beyond its own listener. The test program
-// replaces both (main_test.go), so that no test multicasts on the
-// machine's network or dials ngrok's cloud.
-var (
-	announce = func(a discovery.Announcement) (announcer, error) { return discovery.Announce(a) }
-	// newTunnel is called only with a non-empty authtoken.
-	newTunnel = func(authtoken string) discovery.Tunnel { return discovery.Ngrok{AuthToken: authtoken} }
-)
-
-// announcer is a running mDNS announcement.
-type announcer interface {
-	Interfaces() []string
-	Close() error
-}
 
 func startCommand(io *stdio) *cli.Command {
 	return &cli.Command{
@@ -156,7 +141,7 @@ func start(c *cli.Context, io *stdio) error {
 	var announced []string
 	if !c.Bool("no-mdns") {
 		tcp := ln.Addr().(*net.TCPAddr)
-		an, err := announce(discovery.Announcement{Info: discovery.Info{Title: title, Fingerprint: fp.String()}, Port: tcp.Port, IP: tcp.IP})
+		an, err := io.net.Announce(discovery.Announcement{Info: discovery.Info{Title: title, Fingerprint: fp.String()}, Port: tcp.Port, IP: tcp.IP})
 		if err != nil {
 			warnings = append(warnings, &userError{msg: "the session is not announced on the local network: " + trimPrefix(err),
 				hint: "others can still join with the link"})
@@ -173,7 +158,7 @@ func start(c *cli.Context, io *stdio) error {
 			fmt.Fprintf(io.out, "ssc: opening the ngrok tunnel (waiting up to %s)...\n", timeout)
 		}
 		ctx, cancel := context.WithTimeout(c.Context, timeout)
-		tunnel, addr, err := newTunnel(authtoken).Listen(ctx)
+		tunnel, addr, err := io.net.Tunnel(authtoken).Listen(ctx)
 		cancel()
 		switch {
 		case c.Context.Err() != nil:
