@@ -3,10 +3,9 @@ package peer
 import (
 	"bytes"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/ssc-chat/ssc/internal/fuzzseed"
 	"github.com/ssc-chat/ssc/keys"
 )
 
@@ -86,19 +85,11 @@ func TestBodyRoundTrip(t *testing.T) {
 	}
 }
 
-func requireSeeds(f *testing.F) {
-	f.Helper()
-	entries, err := os.ReadDir(filepath.Join("testdata", "fuzz", f.Name()))
-	if err != nil || len(entries) == 0 {
-		f.Fatalf("no seed corpus in testdata/fuzz/%s: %v", f.Name(), err)
-	}
-}
-
 // FuzzDecodeBody feeds arbitrary verified-but-hostile bodies to the body
 // decoder: a member can sign anything, so signature checks do not make a
 // body well formed.
 func FuzzDecodeBody(f *testing.F) {
-	requireSeeds(f)
+	fuzzseed.Require(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		text, action, err := decodeBody(b)
 		if err != nil {

@@ -10,12 +10,12 @@ import (
 	"io"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/ssc-chat/ssc/chat"
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/sanitize"
 	"github.com/ssc-chat/ssc/wire"
 )
 
@@ -225,8 +225,10 @@ func needsEscape(b []byte) bool {
 	return false
 }
 
+// dangerous reports whether r must be escaped: DEL, C1 controls, and what
+// sanitize calls invisible (encoding/json escapes C0 controls itself).
 func dangerous(r rune) bool {
-	return r == 0x7f || (r >= 0x80 && r <= 0x9f) || unicode.Is(unicode.Cf, r) || r == 0x2028 || r == 0x2029
+	return r == 0x7f || (r >= 0x80 && r <= 0x9f) || sanitize.Invisible(r)
 }
 
 func utf16Pair(r rune) (rune, rune) {

@@ -26,6 +26,9 @@ func TestWriteIsTerminalSafeAndLossless(t *testing.T) {
 		{"DEL", "a\x7fb"},
 		{"line separator", "a\u2028b"},
 		{"tag character", "flag\U000E0067"},
+		{"Hangul filler", "a\u3164b"},
+		{"Hangul choseong filler", "a\u115fb"},
+		{"combining grapheme joiner", "a\u034fb"},
 		{"plain", "hello, wörld 👋"},
 	}
 	for _, tt := range tests {
@@ -41,7 +44,7 @@ func TestWriteIsTerminalSafeAndLossless(t *testing.T) {
 				t.Fatalf("not one line: %q", line)
 			}
 			for _, r := range strings.TrimSuffix(line, "\n") {
-				if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0x202e || r == 0x200b || r == 0x2028 || r >= 0xe0000 && r <= 0xe007f {
+				if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0x202e || r == 0x200b || r == 0x2028 || r >= 0xe0000 && r <= 0xe007f || r == 0x3164 || r == 0x115f || r == 0x034f {
 					t.Fatalf("raw %U in output %q", r, line)
 				}
 			}
