@@ -129,8 +129,11 @@ func TestPinnedFingerprintMismatch(t *testing.T) {
 	if err != nil {
 		t.Fatalf("with the right pin: %v", err)
 	}
+	// A mismatch aborts before any admission byte: the host counted no
+	// guess. Everything the operator heard up to the pinned join is
+	// looked at, so a notice of a failed admission before it would be seen.
+	r.opEvents.Wait(t, "alice joining with the right pin", peertest.Joined("alice"))
 	pinned.Close()
-	// A mismatch aborts before any admission byte: the host counted no guess.
 	for _, ev := range r.opEvents.Seen() {
 		if strings.Contains(ev.Text, "failed admission") {
 			t.Fatal("a pin mismatch reached admission")
