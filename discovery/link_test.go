@@ -2,10 +2,10 @@ package discovery
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ssc-chat/ssc/internal/fuzzseed"
 )
 
 const fp = "wlnpzndaktwcz3kuhbao4ib2z5tiooerop2bvtxqxvmevl4a266q"
@@ -58,16 +58,8 @@ func TestParseLink(t *testing.T) {
 	}
 }
 
-func requireSeeds(f *testing.F) {
-	f.Helper()
-	entries, err := os.ReadDir(filepath.Join("testdata", "fuzz", f.Name()))
-	if err != nil || len(entries) == 0 {
-		f.Fatalf("no seed corpus in testdata/fuzz/%s: %v", f.Name(), err)
-	}
-}
-
 func FuzzParseLink(f *testing.F) {
-	requireSeeds(f)
+	fuzzseed.Require(f)
 	f.Fuzz(func(t *testing.T, s string) {
 		l, err := ParseLink(s)
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ssc-chat/ssc/internal/fuzzseed"
 )
 
 func TestParseTXT(t *testing.T) {
@@ -105,7 +107,7 @@ func splitTXT(data []byte) ([]string, bool) {
 }
 
 func FuzzParseTXT(f *testing.F) {
-	requireSeeds(f)
+	fuzzseed.Require(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		txt, ok := splitTXT(data)
 		if !ok {

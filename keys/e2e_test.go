@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ssc-chat/ssc/internal/fuzzseed"
 )
 
 var regenerateDirectSeeds = flag.Bool("regenerate-direct-seeds", false,
@@ -589,7 +591,7 @@ func regenerateFuzzDirectSeeds(t *testing.T, from, to *Identity) {
 }
 
 func FuzzOpenDirect(f *testing.F) {
-	requireSeeds(f)
+	fuzzseed.Require(f)
 	from, to := fuzzDirectIdentities(f)
 	genuineSealed, genuineSig := directSeed(f, genuineDirectSeed)
 	resealed, _ := directSeed(f, resealedDirectSeed)

@@ -4,33 +4,16 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gtank/ristretto255"
+
+	"github.com/ssc-chat/ssc/internal/fuzzseed"
 )
 
-// requireSeeds fails a fuzz test whose seed corpus under testdata/fuzz is
-// missing or empty, so lost seeds cannot quietly turn it into a no-op.
-func requireSeeds(f *testing.F) {
-	f.Helper()
-	dir := filepath.Join("testdata", "fuzz", f.Name())
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		f.Fatalf("reading seed corpus: %v", err)
-	}
-	for _, e := range entries {
-		if e.Type().IsRegular() {
-			return
-		}
-	}
-	f.Fatalf("seed corpus %s is empty", dir)
-}
-
 func FuzzParseFingerprint(f *testing.F) {
-	requireSeeds(f)
+	fuzzseed.Require(f)
 	f.Fuzz(func(t *testing.T, s string) {
 		fp, err := ParseFingerprint(s)
 		if err != nil {
@@ -54,7 +37,7 @@ func FuzzParseFingerprint(f *testing.F) {
 var fuzzScalar, _ = hex.DecodeString("d2316b454718c35362d83d69df6320f38578ed5984651435e2949762d900b80d")
 
 func FuzzFinish(f *testing.F) {
-	requireSeeds(f)
+	fuzzseed.Require(f)
 	f.Fuzz(func(t *testing.T, share []byte) {
 		c, err := newCPaceWithScalar(Responder, []byte("Password"), []byte("ci"), []byte("sid"), []byte("ADb"), fuzzScalar)
 		if err != nil {

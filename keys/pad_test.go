@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
+
+	"github.com/ssc-chat/ssc/internal/fuzzseed"
 )
 
 func TestPadRoundTrip(t *testing.T) {
@@ -130,7 +132,7 @@ func TestUnpadDoesNotExposePadding(t *testing.T) {
 }
 
 func FuzzUnpad(f *testing.F) {
-	requireSeeds(f)
+	fuzzseed.Require(f)
 	f.Fuzz(func(t *testing.T, p []byte) {
 		b, err := Unpad(p)
 		if err != nil {

@@ -3,36 +3,41 @@ package peer
 import (
 	"bytes"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/ssc-chat/ssc/internal/fuzzseed"
+	"github.com/ssc-chat/ssc/keys"
 )
 
 func TestCounterRules(t *testing.T) {
-	c := &Client{}
 	tests := []struct {
 		name    string
 		last    uint64
 		counter uint64
-		ok      bool
+		want    Problem
 	}{
-		{"next", 0, 1, true},
-		{"gap from a direct message to someone else", 5, 9, true},
-		{"replay", 5, 5, false},
-		{"older", 5, 4, false},
-		{"far ahead", 5, 5 + maxCounterJump + 1, false},
-		{"at the edge", 5, 5 + maxCounterJump, true},
-		{"max", 1, math.MaxUint64, false},
+		{"next", 0, 1, 0},
+		{"gap from a direct message to someone else", 5, 9, 0},
+		{"replay", 5, 5, ProblemReplay},
+		{"older", 5, 4, ProblemReplay},
+		{"far ahead", 5, 5 + maxCounterJump + 1, ProblemCounterJump},
+		{"at the edge", 5, 5 + maxCounterJump, 0},
+		{"max", 1, math.MaxUint64, ProblemCounterJump},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &seen{last: tt.last}
-			err := c.accept(s, tt.counter)
-			if (err == nil) != tt.ok {
-				t.Fatalf("accept(%d after %d) = %v", tt.counter, tt.last, err)
+			r := newRoster(keys.PublicIdentity{})
+			var k signKey
+			r.last[k] = tt.last
+			if got := r.acceptCounterLocked(k, tt.counter); got != tt.want {
+				t.Fatalf("accept(%d after %d) = %v, want %v", tt.counter, tt.last, got, tt.want)
 			}
-			if want := map[bool]uint64{true: tt.counter, false: tt.last}[tt.ok]; s.last != want {
-				t.Fatalf("last = %d, want %d", s.last, want)
+			want := tt.last
+			if tt.want == 0 {
+				want = tt.counter
+			}
+			if r.last[k] != want {
+				t.Fatalf("last = %d, want %d", r.last[k], want)
 			}
 		})
 	}
@@ -41,15 +46,16 @@ func TestCounterRules(t *testing.T) {
 // A sender or a host pushing counters far ahead costs the receiver nothing:
 // only the last accepted counter is kept.
 func TestFarAheadCountersDoNotAllocate(t *testing.T) {
-	c := &Client{}
-	s := &seen{last: 10}
+	r := newRoster(keys.PublicIdentity{})
+	var k signKey
+	r.last[k] = 10
 	next := uint64(10 + 2*maxCounterJump)
 	allocs := testing.AllocsPerRun(1000, func() {
 		next += 2 * maxCounterJump
-		c.accept(s, next)
+		r.acceptCounterLocked(k, next)
 	})
-	if allocs != 0 || s.last != 10 {
-		t.Fatalf("%v allocations per refused counter, last %d", allocs, s.last)
+	if allocs != 0 || r.last[k] != 10 {
+		t.Fatalf("%v allocations per refused counter, last %d", allocs, r.last[k])
 	}
 }
 
@@ -79,19 +85,11 @@ func TestBodyRoundTrip(t *testing.T) {
 	}
 }
 
-func requireSeeds(f *testing.F) {
-	f.Helper()
-	entries, err := os.ReadDir(filepath.Join("testdata", "fuzz", f.Name()))
-	if err != nil || len(entries) == 0 {
-		f.Fatalf("no seed corpus in testdata/fuzz/%s: %v", f.Name(), err)
-	}
-}
-
 // FuzzDecodeBody feeds arbitrary verified-but-hostile bodies to the body
 // decoder: a member can sign anything, so signature checks do not make a
 // body well formed.
 func FuzzDecodeBody(f *testing.F) {
-	requireSeeds(f)
+	fuzzseed.Require(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		text, action, err := decodeBody(b)
 		if err != nil {

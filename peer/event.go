@@ -11,45 +11,81 @@ type Kind string
 
 const (
 	KindWelcome Kind = "welcome" // admitted; Members holds the room, Session its name
-	KindMessage Kind = "message" // a chat line; From, Text, Action, Self, Time
+	KindMessage Kind = "message" // a chat line; From, Text, Action, Self, To, Time
 	KindJoin    Kind = "join"    // Name joined
 	KindLeave   Kind = "leave"   // Name left; Reason says why
-	KindNotice  Kind = "notice"  // Text from the host, or command output (Local)
-	KindEnd     Kind = "end"     // the last event: Reason and Text say why
-	KindError   Kind = "error"   // something the user did could not be done; Text says what
-	KindWarning Kind = "warning" // something the host relayed failed a check and was dropped; Text says what
+	KindNotice  Kind = "notice"  // Text from the host
+	KindWarning Kind = "warning" // something the host sent failed a check and was dropped; Problem says what
+	KindEnd     Kind = "end"     // the last event: Reason (and Err) say why
 )
 
-// Reasons carried by leave and end events.
+// Reason says why a member left or why the session ended for this client.
+// The strings are the "reason" field of --json mode.
+type Reason string
+
 const (
-	ReasonQuit      = "quit"       // leave: the member said goodbye
-	ReasonKicked    = "kicked"     // leave, end: the host removed the member (end: you)
-	ReasonLost      = "lost"       // leave, end: the connection broke
-	ReasonTooSlow   = "too-slow"   // leave, end: the member's connection stalled (end: yours)
-	ReasonHostEnded = "host-ended" // end: the host ended the session
-	ReasonLeft      = "left"       // end: you left
+	ReasonQuit      Reason = "quit"       // leave: the member said goodbye
+	ReasonKicked    Reason = "kicked"     // leave, end: the host removed the member (end: you)
+	ReasonLost      Reason = "lost"       // leave, end: the connection broke (end: Err says how)
+	ReasonTooSlow   Reason = "too-slow"   // leave, end: the member's connection stalled (end: yours)
+	ReasonHostEnded Reason = "host-ended" // end: the host ended the session
+	ReasonLeft      Reason = "left"       // end: this client closed
 )
 
-// Event is one thing that happened in the session, in the order it happened.
+// Problem says what was wrong with something the host sent, on a warning.
+type Problem int
+
+const (
+	// ProblemNotMember: a message (Direct for a direct one) from From, who
+	// is not in the room.
+	ProblemNotMember Problem = iota + 1
+	// ProblemForged: a message claiming to be from From whose signature does
+	// not verify (for a direct message: which does not verify or open).
+	ProblemForged
+	// ProblemReplay: a message from From that was already delivered.
+	ProblemReplay
+	// ProblemCounterJump: a message from From whose counter jumps too far ahead.
+	ProblemCounterJump
+	// ProblemMalformed: a message from From whose body is not well formed.
+	ProblemMalformed
+	// ProblemMisdelivered: a direct message from From to To delivered here.
+	ProblemMisdelivered
+	// ProblemUnknownEcho: the host acknowledged a direct message this client did not send.
+	ProblemUnknownEcho
+	// ProblemBadEntry: the host announced Name with keys that do not verify.
+	ProblemBadEntry
+	// ProblemBadRoster: the welcome listed Names with keys that do not
+	// verify; they are left out of the roster.
+	ProblemBadRoster
+	// ProblemKeysChanged: Name, whom this client's user verified, joined
+	// with different keys; the verified mark is gone.
+	ProblemKeysChanged
+)
+
+// Event is one thing the host sent, in the order it sent it. It carries
+// what happened, never words for people: those are the chat layer's.
 type Event struct {
 	Kind    Kind
 	Time    time.Time
-	From    string   // message: the author
-	Text    string   // message, notice, error: the text; end: an explanation
+	From    string   // message, warning: the author
+	To      string   // message, warning: the recipient of a direct message; empty for the room
+	Text    string   // message: the text; notice: the host's words
 	Action  bool     // message: sent with /me
 	Self    bool     // message: sent by this client
-	To      string   // message: the recipient of a direct message; empty for the room
-	Name    string   // join, leave: the member
+	Direct  bool     // warning: the problem is with a direct message
+	Name    string   // join, leave, warning: the member
+	Names   []string // warning (ProblemBadRoster): the entries left out
 	Addr    string   // join: where the member connected from (the host's operator only)
-	Reason  string   // leave, end: one of the Reason constants
+	Reason  Reason   // leave, end
+	Problem Problem  // warning
+	Err     error    // end with ReasonLost: what broke the connection
 	Members []Member // welcome: everyone present, this client included
 	Session string   // welcome: the session's name
-	// Fingerprint is, on welcome, the host certificate's fingerprint
-	// (empty for the host's own operator), and Pinned whether the link
-	// pinned it; unpinned, people should compare it with the host's screen.
-	Fingerprint string
+	// Fingerprint is, on welcome, the host certificate's fingerprint (zero
+	// for the host's own operator), and Pinned whether the link pinned it;
+	// unpinned, people should compare it with the host's screen.
+	Fingerprint keys.Fingerprint
 	Pinned      bool
-	Local       bool // notice: produced by this client (command output), not the host
 }
 
 // Member is one entry of the roster.

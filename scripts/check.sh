@@ -24,20 +24,41 @@ fi
 step go vet
 go vet ./... || failed=1
 
+step go mod tidy
+if ! go mod tidy -diff; then
+	echo "go.mod and go.sum are not tidy: run go mod tidy"; failed=1
+fi
+
+step "static build (CGO_ENABLED=0, as README.md documents)"
+bindir=$(mktemp -d)
+if CGO_ENABLED=0 go build -o "$bindir/ssc" .; then
+	if ! go version -m "$bindir/ssc" | grep -q 'CGO_ENABLED=0'; then
+		echo "the binary was not built with CGO_ENABLED=0"; failed=1
+	fi
+	if command -v file >/dev/null && ! file "$bindir/ssc" | grep -q 'statically linked'; then
+		echo "the binary is not statically linked: $(file "$bindir/ssc")"; failed=1
+	fi
+else
+	failed=1
+fi
+rm -rf "$bindir"
+
 step import rules
 # Which ssc packages each package may import (DESIGN.md, Architecture).
 # Test files are not counted: tests may wire anything together.
 module=$(go list -m)
 allowed() {
 	case "$1" in
-	"$module") echo "host peer peer/console peer/jsonlines discovery keys sanitize wire" ;;
+	"$module") echo "cli" ;;
+	cli) echo "chat chat/console chat/jsonlines host peer discovery keys sanitize wire" ;;
 	host) echo "wire keys sanitize" ;;
 	peer) echo "wire keys sanitize" ;;
-	peer/console | peer/jsonlines) echo "peer sanitize keys wire" ;;
+	chat) echo "peer" ;;
+	chat/console | chat/jsonlines) echo "chat peer sanitize keys wire" ;;
 	peer/peertest) echo "peer" ;;
 	host/hosttest) echo "host keys" ;;
 	scripts/loadtest) echo "host peer keys wire" ;; # runs a host and members to measure it
-	discovery | wire | keys | sanitize | sessiontest) echo "" ;;
+	discovery | wire | keys | sanitize | sessiontest | internal/fuzzseed) echo "" ;;
 	*) echo "UNLISTED" ;;
 	esac
 }

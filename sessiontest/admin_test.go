@@ -1,11 +1,13 @@
 package sessiontest
 
 import (
+	"context"
 	"errors"
 	"net"
 	"testing"
 	"time"
 
+	"github.com/ssc-chat/ssc/chat"
 	"github.com/ssc-chat/ssc/peer"
 	"github.com/ssc-chat/ssc/peer/peertest"
 	"github.com/ssc-chat/ssc/wire"
@@ -35,9 +37,7 @@ func TestKick(t *testing.T) {
 	_, carolEv := r.join("carol")
 	carolEv.Wait(t, "welcome", peertest.Kind(peer.KindWelcome))
 
-	if err := r.operator.Do("/kick Bob"); err != nil {
-		t.Fatal(err)
-	}
+	r.do("/kick Bob")
 	end := bobEv.Wait(t, "bob's end", peertest.Kind(peer.KindEnd))
 	if end.Reason != peer.ReasonKicked {
 		t.Fatalf("bob's session ended with %q, want kicked", end.Reason)
@@ -49,24 +49,20 @@ func TestKick(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("a kicked member's connection stayed open")
 	}
-	if err := bob.Say("still here?"); !errors.Is(err, peer.ErrClosed) {
+	if err := bob.Say(context.Background(), "still here?"); !errors.Is(err, peer.ErrClosed) {
 		t.Fatalf("saying after being kicked: %v", err)
 	}
-	r.operator.Do("/kick nobody")
-	r.opEvents.Wait(t, "kick of unknown name", peertest.NoticeContaining("no member by that name"))
+	wantOutput(t, "/kick nobody", r.do("/kick nobody"), "no member by that name")
 }
 
 func TestMemberCannotRunHostCommands(t *testing.T) {
 	r := startRoom(t)
-	bob, bobEv := r.join("bob")
+	bob, _ := r.join("bob")
 	_, carolEv := r.join("carol")
 	for _, cmd := range []string{"/kick carol", "/lock", "/passphrase", "/passphrase new", "/end"} {
-		if err := bob.Do(cmd); err != nil {
-			t.Fatal(err)
-		}
-		bobEv.Wait(t, "refusal of "+cmd, peertest.NoticeContaining("only the host can"))
+		wantOutput(t, cmd, member(t, bob, cmd), "only the host can")
 	}
-	bob.Do("still together")
+	member(t, bob, "still together")
 	carolEv.Wait(t, "bob's line", peertest.Message("bob", "still together"))
 	// Events come in order: any removal the commands caused came before this line.
 	r.opEvents.Wait(t, "bob's line", peertest.Message("bob", "still together"))
@@ -80,15 +76,13 @@ func TestMemberCannotRunHostCommands(t *testing.T) {
 func TestLockAndUnlock(t *testing.T) {
 	r := startRoom(t)
 	_, bobEv := r.join("bob")
-	r.operator.Do("/lock")
-	r.opEvents.Wait(t, "lock confirmed", peertest.NoticeContaining("session locked"))
+	wantOutput(t, "/lock", r.do("/lock"), "session locked")
 	_, err := r.tryJoin("carol", passphrase)
 	var refused *peer.RefusedError
 	if !errors.As(err, &refused) || refused.Code != wire.RefuseLocked {
 		t.Fatalf("joining a locked session: got %v, want locked", err)
 	}
-	r.operator.Do("/unlock")
-	r.opEvents.Wait(t, "unlock confirmed", peertest.NoticeContaining("session unlocked"))
+	wantOutput(t, "/unlock", r.do("/unlock"), "session unlocked")
 	r.join("carol")
 	bobEv.Wait(t, "carol joining", func(ev peer.Event) bool { return ev.Kind == peer.KindJoin && ev.Name == "carol" })
 }
@@ -96,9 +90,9 @@ func TestLockAndUnlock(t *testing.T) {
 func TestRotatePassphrase(t *testing.T) {
 	r := startRoom(t)
 	bob, _ := r.join("bob")
-	r.operator.Do("/passphrase new")
-	ev := r.opEvents.Wait(t, "new passphrase", peertest.NoticeContaining("new passphrase: "))
-	fresh := ev.Text[len("new passphrase: "):]
+	out := r.do("/passphrase new")
+	wantOutput(t, "/passphrase new", out, "new passphrase: ")
+	fresh := out[len("new passphrase: "):]
 	fresh = fresh[:len(fresh)-len(" (members stay; only new joiners need it)")]
 	if _, err := r.tryJoin("carol", passphrase); !errors.Is(err, peer.ErrWrongPassphrase) {
 		t.Fatalf("old passphrase after rotation: got %v, want ErrWrongPassphrase", err)
@@ -107,7 +101,7 @@ func TestRotatePassphrase(t *testing.T) {
 		t.Fatalf("new passphrase: %v", err)
 	}
 	// Admitted members stay.
-	if err := bob.Say("still here"); err != nil {
+	if err := bob.Say(context.Background(), "still here"); err != nil {
 		t.Fatal(err)
 	}
 	r.opEvents.Wait(t, "bob still talking", peertest.Message("bob", "still here"))
@@ -120,15 +114,15 @@ func TestHostEndsSession(t *testing.T) {
 			_, bobEv := r.join("bob")
 			_, carolEv := r.join("carol")
 			carolEv.Wait(t, "welcome", peertest.Kind(peer.KindWelcome))
-			r.operator.Do("last words")
-			if err := r.operator.Do(how); !errors.Is(err, peer.ErrQuit) {
+			r.do("last words")
+			if _, err := r.opChat.Do(context.Background(), how); !errors.Is(err, chat.ErrQuit) {
 				t.Fatalf("%s: got %v, want ErrQuit", how, err)
 			}
 			for _, e := range []*peertest.Recorder{bobEv, carolEv} {
 				// Everything the host said before ending arrives first.
 				e.Wait(t, "last words", peertest.Message("host", "last words"))
 				end := e.Wait(t, "end", peertest.Kind(peer.KindEnd))
-				if end.Reason != peer.ReasonHostEnded || end.Text != "session ended by the host" {
+				if end.Reason != peer.ReasonHostEnded || chat.New(nil, nil).Describe(end) != "session ended by the host" {
 					t.Fatalf("end event %+v", end)
 				}
 			}
@@ -159,6 +153,6 @@ func TestMemberKilledAbruptly(t *testing.T) {
 	raw.Close()
 	bobEv.Wait(t, "doomed lost", peertest.Left("doomed", peer.ReasonLost))
 	r.opEvents.Wait(t, "doomed lost (operator)", peertest.Left("doomed", peer.ReasonLost))
-	r.operator.Do("carry on")
+	r.do("carry on")
 	bobEv.Wait(t, "room still works", peertest.Message("host", "carry on"))
 }

@@ -1,6 +1,7 @@
 package sessiontest
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"testing"
@@ -39,7 +40,7 @@ func BenchmarkRoom(b *testing.B) {
 					}
 					close(inbox)
 				}()
-				b.Cleanup(func() { c.Leave() })
+				b.Cleanup(func() { c.Close() })
 			}
 			var after runtime.MemStats
 			runtime.GC()
@@ -50,7 +51,7 @@ func BenchmarkRoom(b *testing.B) {
 			var worst time.Duration
 			for i := range b.N {
 				start := time.Now()
-				if err := r.operator.Say(fmt.Sprintf("line %d", i)); err != nil {
+				if err := r.operator.Say(context.Background(), fmt.Sprintf("line %d", i)); err != nil {
 					b.Fatal(err)
 				}
 				for _, inbox := range inboxes {

@@ -2,8 +2,10 @@ package sessiontest
 
 import (
 	"bytes"
+	"context"
 	"testing"
 
+	"github.com/ssc-chat/ssc/chat"
 	"github.com/ssc-chat/ssc/peer"
 	"github.com/ssc-chat/ssc/peer/peertest"
 )
@@ -23,23 +25,19 @@ func TestHostNeverSeesDirectMessagePlaintext(t *testing.T) {
 	r.opEvents.Wait(t, "alice joining", peertest.Kind(peer.KindJoin))
 
 	const toHost = "the vault code is 7-4-1-9"
-	if err := alice.Do("/msg host " + toHost); err != nil {
-		t.Fatal(err)
-	}
+	member(t, alice, "/msg host "+toHost)
 	if ev := r.opEvents.Wait(t, "the direct message", direct("alice", "host", toHost)); ev.Self {
 		t.Fatal("a received direct message is marked as own")
 	}
 	aliceEv.Wait(t, "alice's acknowledgement", direct("alice", "host", toHost))
 
 	const toAlice = "meet me at the north gate"
-	if err := r.operator.Do("/msg alice " + toAlice); err != nil {
-		t.Fatal(err)
-	}
+	r.do("/msg alice " + toAlice)
 	aliceEv.Wait(t, "the host's direct message", direct("host", "alice", toAlice))
 	r.opEvents.Wait(t, "the host's acknowledgement", direct("host", "alice", toAlice))
 
 	const public = "a line for the whole room"
-	r.operator.Do(public)
+	r.do(public)
 	aliceEv.Wait(t, "the group line", peertest.Message("host", public))
 
 	seen := r.opWire.bytes()
@@ -56,9 +54,8 @@ func TestHostNeverSeesDirectMessagePlaintext(t *testing.T) {
 
 func TestDirectMessageToAbsentMember(t *testing.T) {
 	r := startRoom(t)
-	alice, aliceEv := r.join("alice")
-	alice.Do("/msg nobody hello")
-	aliceEv.Wait(t, "refusal", peertest.NoticeContaining(`nobody called "nobody" is here`))
+	alice, _ := r.join("alice")
+	wantOutput(t, "/msg nobody hello", member(t, alice, "/msg nobody hello"), `nobody called "nobody" is here`)
 }
 
 func TestVerifyAndGroupFingerprint(t *testing.T) {
@@ -81,23 +78,18 @@ func TestVerifyAndGroupFingerprint(t *testing.T) {
 	if a, b, h := alice.GroupFingerprint(), bob.GroupFingerprint(), r.operator.GroupFingerprint(); a != b || b != h {
 		t.Fatalf("group fingerprints differ: %s %s %s", a, b, h)
 	}
-	alice.Do("/verify bob")
-	aliceEv.Wait(t, "safety number shown", peertest.NoticeContaining(ab))
-	alice.Do("/verified bob")
-	aliceEv.Wait(t, "mark confirmed", peertest.NoticeContaining("bob is marked verified"))
-	alice.Do("/who")
-	who := aliceEv.Wait(t, "/who", peertest.NoticeContaining("group fingerprint: "+alice.GroupFingerprint()))
-	for _, want := range []string{"bob (verified, for ", "host (host, not verified"} {
-		if !bytes.Contains([]byte(who.Text), []byte(want)) {
-			t.Fatalf("/who says %q, missing %q", who.Text, want)
-		}
+	wantOutput(t, "/verify bob", member(t, alice, "/verify bob"), ab)
+	wantOutput(t, "/verified bob", member(t, alice, "/verified bob"), "bob is marked verified")
+	who := member(t, alice, "/who")
+	for _, want := range []string{"group fingerprint: " + alice.GroupFingerprint(), "bob (verified, for ", "host (host, not verified"} {
+		wantOutput(t, "/who", who, want)
 	}
 	// bob leaves and someone else takes the name: new keys, the mark goes, loudly.
-	bob.Do("/quit")
+	chat.New(bob, nil).Do(context.Background(), "/quit")
 	aliceEv.Wait(t, "bob leaving", peertest.Left("bob", peer.ReasonQuit))
 	r.join("bob")
 	aliceEv.Wait(t, "key change warning", func(ev peer.Event) bool {
-		return ev.Kind == peer.KindWarning && bytes.Contains([]byte(ev.Text), []byte("bob has new keys"))
+		return ev.Kind == peer.KindWarning && ev.Problem == peer.ProblemKeysChanged && ev.Name == "bob"
 	})
 	for _, m := range alice.Members() {
 		if m.Name == "bob" && m.Verified {
@@ -108,9 +100,7 @@ func TestVerifyAndGroupFingerprint(t *testing.T) {
 
 func TestLinkCommand(t *testing.T) {
 	r := startRoom(t)
-	r.operator.Do("/link")
-	r.opEvents.Wait(t, "the ways to join", peertest.NoticeContaining("ssc join "+r.addr))
-	bob, bobEv := r.join("bob")
-	bob.Do("/link")
-	bobEv.Wait(t, "refusal", peertest.NoticeContaining("only the host can show the links"))
+	wantOutput(t, "/link", r.do("/link"), "ssc join "+r.addr)
+	bob, _ := r.join("bob")
+	wantOutput(t, "/link", member(t, bob, "/link"), "only the host can show the links")
 }

@@ -2,6 +2,7 @@ package sessiontest
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"net"
 	"strings"
@@ -49,7 +50,7 @@ func newEvilHost(t *testing.T) *evilHost {
 		h.mu.Lock()
 		for _, m := range h.members {
 			m.conn.Close()
-			m.client.Leave()
+			m.client.Close()
 		}
 		h.mu.Unlock()
 		h.wg.Wait()
@@ -104,7 +105,7 @@ func (h *evilHost) join(name string) *evilMember {
 	}
 	attached := make(chan result, 1)
 	go func() {
-		c, err := peer.Attach(theirs, name, nil)
+		c, err := peer.Attach(context.Background(), theirs, name)
 		attached <- result{c, err}
 	}()
 	r := wire.NewReader(ours, wire.MaxHelloFrame)
@@ -189,17 +190,18 @@ func TestMaliciousHostCannotForgeOrReplay(t *testing.T) {
 	tests := []struct {
 		name  string
 		alter func(m *wire.ChatMessage) []wire.Message
-		warn  string
+		warn  peer.Problem
+		from  string // whom the warning names
 	}{
-		{"flipped body bit", func(m *wire.ChatMessage) []wire.Message { m.Body = flip(m.Body, 3); return []wire.Message{m} }, "signature does not verify"},
+		{"flipped body bit", func(m *wire.ChatMessage) []wire.Message { m.Body = flip(m.Body, 3); return []wire.Message{m} }, peer.ProblemForged, "alice"},
 		{"flipped padding bit", func(m *wire.ChatMessage) []wire.Message {
 			m.Body = flip(m.Body, len(m.Body)-1)
 			return []wire.Message{m}
-		}, "signature does not verify"},
-		{"flipped signature bit", func(m *wire.ChatMessage) []wire.Message { m.Sig = flip(m.Sig, 10); return []wire.Message{m} }, "signature does not verify"},
-		{"changed counter", func(m *wire.ChatMessage) []wire.Message { m.Counter += 1; return []wire.Message{m} }, "signature does not verify"},
-		{"swapped sender", func(m *wire.ChatMessage) []wire.Message { m.From = "carol"; return []wire.Message{m} }, "claiming to be from carol"},
-		{"sender not in the room", func(m *wire.ChatMessage) []wire.Message { m.From = "mallory"; return []wire.Message{m} }, "not in the room"},
+		}, peer.ProblemForged, "alice"},
+		{"flipped signature bit", func(m *wire.ChatMessage) []wire.Message { m.Sig = flip(m.Sig, 10); return []wire.Message{m} }, peer.ProblemForged, "alice"},
+		{"changed counter", func(m *wire.ChatMessage) []wire.Message { m.Counter += 1; return []wire.Message{m} }, peer.ProblemForged, "alice"},
+		{"swapped sender", func(m *wire.ChatMessage) []wire.Message { m.From = "carol"; return []wire.Message{m} }, peer.ProblemForged, "carol"},
+		{"sender not in the room", func(m *wire.ChatMessage) []wire.Message { m.From = "mallory"; return []wire.Message{m} }, peer.ProblemNotMember, "mallory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,9 +214,9 @@ func TestMaliciousHostCannotForgeOrReplay(t *testing.T) {
 				}
 				return []wire.Message{m}
 			}
-			alice.client.Say("meet at noon")
+			alice.client.Say(context.Background(), "meet at noon")
 			carol.events.Wait(t, "the honest copy", peertest.Message("alice", "meet at noon"))
-			bob.events.Wait(t, "a warning", peertest.WarningContaining(tt.warn))
+			bob.events.Wait(t, "a warning", peertest.WarningFrom(tt.warn, tt.from))
 			noMessage(t, bob.events, "meet at noon")
 		})
 	}
@@ -235,10 +237,10 @@ func TestMaliciousHostReplayIsShownOnce(t *testing.T) {
 		}
 		return []wire.Message{first, m} // and again, before the next one
 	}
-	alice.client.Say("one")
+	alice.client.Say(context.Background(), "one")
 	bob.events.Wait(t, "first message", peertest.Message("alice", "one"))
-	bob.events.Wait(t, "replay warning", peertest.WarningContaining("replay"))
-	alice.client.Say("two")
+	bob.events.Wait(t, "replay warning", peertest.WarningFrom(peer.ProblemReplay, "alice"))
+	alice.client.Say(context.Background(), "two")
 	bob.events.Wait(t, "second message", peertest.Message("alice", "two"))
 	shown := 0
 	for _, ev := range bob.events.Seen() {
@@ -266,12 +268,12 @@ func TestMessageFromAnotherSessionIsRejected(t *testing.T) {
 		}
 		return []wire.Message{m}
 	}
-	alice.client.Say("for session one")
+	alice.client.Say(context.Background(), "for session one")
 	bob.events.Wait(t, "message in its own session", peertest.Message("alice", "for session one"))
 	other.send(bob2, &wire.Joined{Member: wire.Member{Name: "alice", Since: 1, Identity: alice.id}})
 	bob2.events.Wait(t, "alice joining the other session", peertest.Kind(peer.KindJoin))
 	other.send(bob2, captured)
-	bob2.events.Wait(t, "warning", peertest.WarningContaining("signature does not verify"))
+	bob2.events.Wait(t, "warning", peertest.WarningFrom(peer.ProblemForged, "alice"))
 	noMessage(t, bob2.events, "for session one")
 }
 
@@ -295,11 +297,13 @@ func TestMaliciousHostCannotResealDirectMessage(t *testing.T) {
 		fake.Sealed = sealed
 		return []wire.Message{&fake}
 	}
-	if err := alice.client.Direct("bob", "the real text"); err != nil {
+	if err := alice.client.Direct(context.Background(), "bob", "the real text"); err != nil {
 		t.Fatal(err)
 	}
 	alice.events.Wait(t, "alice's acknowledgement", func(ev peer.Event) bool { return ev.Kind == peer.KindMessage && ev.To == "bob" && ev.Self })
-	bob.events.Wait(t, "warning", peertest.WarningContaining("does not verify or open"))
+	bob.events.Wait(t, "warning", func(ev peer.Event) bool {
+		return ev.Kind == peer.KindWarning && ev.Problem == peer.ProblemForged && ev.Direct && ev.From == "alice"
+	})
 	noMessage(t, bob.events, "money")
 	noMessage(t, bob.events, "the real text")
 }

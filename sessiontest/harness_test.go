@@ -3,10 +3,12 @@ package sessiontest
 import (
 	"context"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ssc-chat/ssc/chat"
 	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/host/hosttest"
 	"github.com/ssc-chat/ssc/peer"
@@ -21,6 +23,7 @@ type room struct {
 	session  *host.Session
 	addr     string
 	operator *peer.Client
+	opChat   *chat.Chat // the operator's chat language, with the host's commands
 	opEvents *peertest.Recorder
 	opWire   *recorder // every byte between the host and its operator
 }
@@ -70,11 +73,11 @@ func startRoomB(t testing.TB, options ...func(*host.Config)) *room {
 		t.Fatal(err)
 	}
 	rec := &recorder{Conn: conn}
-	op, err := peer.Attach(rec, "host", h)
+	op, err := peer.Attach(context.Background(), rec, "host")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &room{t: t, session: s, addr: h.Addr, operator: op, opEvents: peertest.Record(op), opWire: rec}
+	return &room{t: t, session: s, addr: h.Addr, operator: op, opChat: chat.New(op, h), opEvents: peertest.Record(op), opWire: rec}
 }
 
 func (r *room) join(name string) (*peer.Client, *peertest.Recorder) {
@@ -84,7 +87,7 @@ func (r *room) join(name string) (*peer.Client, *peertest.Recorder) {
 		r.t.Fatalf("join %s: %v", name, err)
 	}
 	ev := peertest.Record(c)
-	r.t.Cleanup(func() { c.Leave() })
+	r.t.Cleanup(func() { c.Close() })
 	return c, ev
 }
 
@@ -92,6 +95,37 @@ func (r *room) tryJoin(name, pass string) (*peer.Client, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return peer.Join(ctx, r.addr, peer.Config{Name: name, Passphrase: []byte(pass)})
+}
+
+// do has the operator's chat carry out line and returns its output.
+func (r *room) do(line string) string {
+	r.t.Helper()
+	return do(r.t, r.opChat, line)
+}
+
+// do has ch carry out line and returns its output, failing the test when
+// it returns an error.
+func do(t testing.TB, ch *chat.Chat, line string) string {
+	t.Helper()
+	out, err := ch.Do(context.Background(), line)
+	if err != nil {
+		t.Fatalf("%s: %v", line, err)
+	}
+	return out
+}
+
+// member has member c carry out line as the chat language does.
+func member(t testing.TB, c *peer.Client, line string) string {
+	t.Helper()
+	return do(t, chat.New(c, nil), line)
+}
+
+// wantOutput fails unless a command's output holds s.
+func wantOutput(t testing.TB, line, out, s string) {
+	t.Helper()
+	if !strings.Contains(out, s) {
+		t.Fatalf("%s answered %q, want %q in it", line, out, s)
+	}
 }
 
 type contextT = context.Context

@@ -146,11 +146,11 @@ func TestStrangersCannotLockJoinersOut(t *testing.T) {
 			t.Fatalf("joiner %d was kept out by the crowd: %v", i, err)
 		}
 		peertest.Record(joiner)
-		joiner.Leave()
+		joiner.Close()
 	}
 	r.opEvents.Wait(t, "a notice that connections are being shed", peertest.NoticeContaining("to make room for new ones"))
 	c.stop()
-	r.operator.Leave()
+	r.operator.Close()
 }
 
 // When every place in the lobby is taken by a joiner in the middle of
@@ -192,9 +192,9 @@ func TestFullLobbyTurnsJoinersAwayWithAReason(t *testing.T) {
 	defer cancel()
 	_, err := peer.Join(ctx, r.addr, peer.Config{Name: "late", Passphrase: []byte(passphrase)})
 	var refused *peer.RefusedError
-	if !errors.As(err, &refused) || refused.Code != wire.RefuseLoad || refused.RetryAfter <= 0 {
+	if !errors.Is(err, peer.ErrLoad) || !errors.As(err, &refused) || refused.RetryAfter <= 0 {
 		t.Fatalf("a joiner at a full lobby got %v, want a refusal for load with a time to come back", err)
 	}
 	c.stop()
-	r.operator.Leave()
+	r.operator.Close()
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ssc-chat/ssc/chat"
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
 	"github.com/ssc-chat/ssc/peer/peertest"
@@ -93,7 +94,7 @@ func TestManInTheMiddleFailsAdmission(t *testing.T) {
 	if err != nil {
 		t.Fatalf("through a plain relay: %v", err)
 	}
-	c.Leave()
+	c.Close()
 
 	// A relay that terminates TLS on both sides, relaying every admission
 	// byte while both ends know the passphrase, must fail on both sides.
@@ -128,8 +129,11 @@ func TestPinnedFingerprintMismatch(t *testing.T) {
 	if err != nil {
 		t.Fatalf("with the right pin: %v", err)
 	}
-	pinned.Leave()
-	// A mismatch aborts before any admission byte: the host counted no guess.
+	// A mismatch aborts before any admission byte: the host counted no
+	// guess. Everything the operator heard up to the pinned join is
+	// looked at, so a notice of a failed admission before it would be seen.
+	r.opEvents.Wait(t, "alice joining with the right pin", peertest.Joined("alice"))
+	pinned.Close()
 	for _, ev := range r.opEvents.Seen() {
 		if strings.Contains(ev.Text, "failed admission") {
 			t.Fatal("a pin mismatch reached admission")
@@ -148,7 +152,7 @@ func TestConnectionLossIsExplained(t *testing.T) {
 	ev.Wait(t, "welcome", peertest.Kind(peer.KindWelcome))
 	link.cut()
 	end := ev.Wait(t, "end", peertest.Kind(peer.KindEnd))
-	if end.Reason != peer.ReasonLost || !strings.Contains(end.Text, "connection to the host lost") {
+	if end.Reason != peer.ReasonLost || !strings.Contains(chat.New(c, nil).Describe(end), "connection to the host lost") {
 		t.Fatalf("end event %+v", end)
 	}
 	r.opEvents.Wait(t, "alice lost", peertest.Left("alice", peer.ReasonLost))

@@ -1,10 +1,12 @@
 package sessiontest
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
 
+	"github.com/ssc-chat/ssc/chat"
 	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/peer"
 	"github.com/ssc-chat/ssc/peer/peertest"
@@ -29,9 +31,7 @@ func TestHostAndThreeMembersChat(t *testing.T) {
 		t.Fatal("the operator was not told carol's address")
 	}
 
-	if err := alice.Do("hello from alice"); err != nil {
-		t.Fatal(err)
-	}
+	member(t, alice, "hello from alice")
 	for _, e := range []*peertest.Recorder{bobEv, carolEv, r.opEvents} {
 		ev := e.Wait(t, "alice's message", peertest.Message("alice", "hello from alice"))
 		if ev.Self {
@@ -41,16 +41,14 @@ func TestHostAndThreeMembersChat(t *testing.T) {
 	if ev := aliceEv.Wait(t, "own message echoed", peertest.Message("alice", "hello from alice")); !ev.Self {
 		t.Fatal("alice's own message not marked Self")
 	}
-	if err := r.operator.Do("/me waves"); err != nil {
-		t.Fatal(err)
-	}
+	r.do("/me waves")
 	if ev := bobEv.Wait(t, "host action", peertest.Message("host", "waves")); !ev.Action {
 		t.Fatal("/me not delivered as an action")
 	}
-	bob.Do("/quit")
+	chat.New(bob, nil).Do(context.Background(), "/quit")
 	carolEv.Wait(t, "bob leaving", peertest.Left("bob", peer.ReasonQuit))
 	// Gone with the connection: bob's keys, so nothing more can be signed.
-	if err := bob.Say("after leaving"); !errors.Is(err, peer.ErrClosed) {
+	if err := bob.Say(context.Background(), "after leaving"); !errors.Is(err, peer.ErrClosed) {
 		t.Fatalf("saying after leaving: %v", err)
 	}
 }

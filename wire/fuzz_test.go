@@ -7,20 +7,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ssc-chat/ssc/internal/fuzzseed"
 )
 
-// requireSeeds fails the fuzz test when its seed corpus is missing, so a
-// lost testdata folder cannot quietly turn fuzzing into a no-op.
-func requireSeeds(f *testing.F) {
-	f.Helper()
-	entries, err := os.ReadDir(filepath.Join("testdata", "fuzz", f.Name()))
-	if err != nil || len(entries) == 0 {
-		f.Fatalf("no seed corpus in testdata/fuzz/%s: %v", f.Name(), err)
-	}
-}
-
 func FuzzParse(f *testing.F) {
-	requireSeeds(f)
+	fuzzseed.Require(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Parse(b)
 		if err != nil {
@@ -38,7 +30,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func FuzzReader(f *testing.F) {
-	requireSeeds(f)
+	fuzzseed.Require(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r := NewReader(bytes.NewReader(b), MaxHandshakeFrame)
 		for range 8 {

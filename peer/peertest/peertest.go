@@ -4,6 +4,7 @@
 package peertest
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -67,7 +68,7 @@ func (r *Recorder) Seen() []peer.Event {
 func (r *Recorder) summary() string {
 	var parts []string
 	for _, ev := range r.Seen() {
-		parts = append(parts, string(ev.Kind)+":"+ev.From+ev.Name+":"+ev.Text+ev.Reason)
+		parts = append(parts, fmt.Sprintf("%s:%s%s:%s%s%v", ev.Kind, ev.From, ev.Name, ev.Text, ev.Reason, problem(ev.Problem)))
 	}
 	return "[" + strings.Join(parts, " | ") + "]"
 }
@@ -90,7 +91,7 @@ func Joined(name string) func(peer.Event) bool {
 }
 
 // Left matches name leaving for reason.
-func Left(name, reason string) func(peer.Event) bool {
+func Left(name string, reason peer.Reason) func(peer.Event) bool {
 	return func(ev peer.Event) bool { return ev.Kind == peer.KindLeave && ev.Name == name && ev.Reason == reason }
 }
 
@@ -99,7 +100,22 @@ func NoticeContaining(s string) func(peer.Event) bool {
 	return func(ev peer.Event) bool { return ev.Kind == peer.KindNotice && strings.Contains(ev.Text, s) }
 }
 
-// WarningContaining matches a warning whose text contains s.
-func WarningContaining(s string) func(peer.Event) bool {
-	return func(ev peer.Event) bool { return ev.Kind == peer.KindWarning && strings.Contains(ev.Text, s) }
+// Warning matches a warning about problem.
+func Warning(problem peer.Problem) func(peer.Event) bool {
+	return func(ev peer.Event) bool { return ev.Kind == peer.KindWarning && ev.Problem == problem }
+}
+
+// WarningFrom matches a warning about problem with a message said to be from from.
+func WarningFrom(problem peer.Problem, from string) func(peer.Event) bool {
+	return func(ev peer.Event) bool {
+		return ev.Kind == peer.KindWarning && ev.Problem == problem && ev.From == from
+	}
+}
+
+// problem shows a warning's problem in a summary; nothing for other events.
+func problem(p peer.Problem) string {
+	if p == 0 {
+		return ""
+	}
+	return fmt.Sprintf("(problem %d)", p)
 }

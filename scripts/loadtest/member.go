@@ -59,7 +59,7 @@ func (r *run) join(ctx context.Context, i int) (*member, error) {
 		err := m.connect(ctx)
 		var refused *peer.RefusedError
 		if err == nil || attempt == 5 || !errors.As(err, &refused) ||
-			(refused.Code != wire.RefuseLoad && refused.Code != wire.RefuseBusy) {
+			!(errors.Is(err, peer.ErrLoad) || errors.Is(err, peer.ErrBusy)) {
 			return m, err
 		}
 		select {
@@ -225,7 +225,7 @@ func (m *member) send(ctx context.Context, count int) error {
 		if m.light != nil {
 			err = m.light.say(line)
 		} else {
-			err = m.client.Say(line)
+			err = m.client.Say(ctx, line)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", m.name, err)
@@ -302,13 +302,13 @@ func (m *member) receiveFull() {
 			m.refusedOne()
 		case peer.KindLeave:
 			if ev.Reason != peer.ReasonQuit && !m.run.leaving.Load() {
-				m.removed = append(m.removed, ev.Name+" ("+ev.Reason+")")
+				m.removed = append(m.removed, ev.Name+" ("+string(ev.Reason)+")")
 			}
 		case peer.KindWarning:
 			m.warnings++
 		case peer.KindEnd:
 			if m.ended == "" {
-				m.ended = ev.Reason
+				m.ended = string(ev.Reason)
 			}
 			return
 		}
@@ -338,7 +338,7 @@ func (m *member) leave() {
 		m.light.conn.Close()
 		m.light.id.Wipe()
 	} else if m.client != nil {
-		m.client.Leave()
+		m.client.Close()
 	}
 	<-m.done
 }

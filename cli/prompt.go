@@ -1,9 +1,10 @@
-package main
+package cli
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -11,10 +12,11 @@ import (
 	"github.com/peterh/liner"
 	"golang.org/x/term"
 
+	"github.com/ssc-chat/ssc/chat"
+	"github.com/ssc-chat/ssc/chat/console"
 	"github.com/ssc-chat/ssc/discovery"
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
-	"github.com/ssc-chat/ssc/peer/console"
 	"github.com/ssc-chat/ssc/sanitize"
 )
 
@@ -117,22 +119,24 @@ func completeSession(sessions []discovery.Session, line string) []string {
 	return out
 }
 
+// aborted turns Ctrl-C or Ctrl-D at a prompt into leaving: not an error,
+// so it exits 0 (as leaving a session does) and prints nothing.
 func aborted(err error) error {
-	if errors.Is(err, liner.ErrPromptAborted) || err.Error() == "EOF" {
-		return &userError{code: exitOK, msg: "cancelled"}
+	if errors.Is(err, liner.ErrPromptAborted) || errors.Is(err, io.EOF) {
+		return errLeft
 	}
 	return err
 }
 
 // runConsole runs the interactive console, or, when stdin or stdout is not
 // a terminal, says how to use ssc from a script.
-func runConsole(ctx context.Context, member *peer.Client, io *stdio) (peer.Event, error) {
+func runConsole(ctx context.Context, ch *chat.Chat, io *stdio) (peer.Event, error) {
 	if !interactive(io) {
-		member.Leave()
+		ch.Client().Close()
 		return peer.Event{}, &userError{code: exitUsage, msg: "not a terminal", hint: "use --json to drive ssc from a script or a pipe"}
 	}
 	_, noColor := os.LookupEnv("NO_COLOR")
-	return console.Run(ctx, member, io.in, io.outFile, console.Options{Color: !noColor})
+	return console.Run(ctx, ch, io.in, io.outFile, console.Options{Color: !noColor})
 }
 
 // trimPrefix drops the package prefix of an error for people to read.

@@ -10,15 +10,23 @@ import (
 	"io"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/ssc-chat/ssc/chat"
+	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/sanitize"
+	"github.com/ssc-chat/ssc/wire"
 )
 
-// maxLine bounds one stdin line: a message can be at most 4 KiB, and
-// anything longer is refused with an error event rather than buffered.
-const maxLine = 64 << 10
+const (
+	// maxLine bounds one stdin line: a message can be at most 4 KiB, and
+	// anything longer is refused with an error event rather than buffered.
+	maxLine = 64 << 10
+	// stopReadTimeout bounds the wait for the line reader once the session
+	// has ended and its read has been interrupted.
+	stopReadTimeout = time.Second
+)
 
 // Member is a roster entry as JSON shows it.
 type Member struct {
@@ -72,15 +80,16 @@ func (w *Writer) Write(ev Event) error {
 	return err
 }
 
-// Convert turns a peer event into its JSON form.
-func Convert(ev peer.Event) Event {
+// Convert turns a peer event into its JSON form, with the chat layer's
+// words for notices, warnings and the end.
+func Convert(ch *chat.Chat, ev peer.Event) Event {
 	out := Event{Type: string(ev.Kind), Time: ev.Time.UTC().Format(time.RFC3339Nano)}
 	switch ev.Kind {
 	case peer.KindWelcome:
 		out.Session = ev.Session
-		if ev.Fingerprint != "" {
+		if ev.Fingerprint != (keys.Fingerprint{}) {
 			pinned := ev.Pinned
-			out.Fingerprint, out.Pinned = ev.Fingerprint, &pinned
+			out.Fingerprint, out.Pinned = ev.Fingerprint.String(), &pinned
 		}
 		out.Members = make([]Member, 0, len(ev.Members))
 		for _, m := range ev.Members {
@@ -92,50 +101,92 @@ func Convert(ev peer.Event) Event {
 	case peer.KindJoin:
 		out.Name, out.Addr = ev.Name, ev.Addr
 	case peer.KindLeave:
-		out.Name, out.Reason = ev.Name, ev.Reason
+		out.Name, out.Reason = ev.Name, string(ev.Reason)
 	case peer.KindEnd:
-		out.Reason, out.Text = ev.Reason, ev.Text
+		out.Reason, out.Text = string(ev.Reason), ch.Describe(ev)
 	default:
-		out.Text = ev.Text
+		out.Text = ch.Describe(ev)
 	}
 	return out
 }
 
-// Run relays c's events to w and in's lines to c until the session ends,
+// Run relays ch's events to w and in's lines to ch until the session ends,
 // and returns the final (end) event. At the end of in, every line read has
 // been sent and the client leaves; for the host's operator that ends the
-// session, after everything sent before it has been relayed.
-func Run(ctx context.Context, c *peer.Client, in io.Reader, w *Writer) (peer.Event, error) {
-	go readLines(ctx, c, in, w)
+// session, after everything sent before it has been relayed. A line too
+// long to be a message is refused with an error event, and the member stays.
+func Run(ctx context.Context, ch *chat.Chat, in io.Reader, w *Writer) (peer.Event, error) {
+	c := ch.Client()
+	reading := make(chan struct{})
+	go func() {
+		defer close(reading)
+		readLines(ctx, ch, in, w)
+	}()
 	var last peer.Event
+	var err error
 	for ev := range c.Events() {
 		last = ev
-		if err := w.Write(Convert(ev)); err != nil {
-			c.Leave()
-			return last, fmt.Errorf("writing event: %w", err)
+		if werr := w.Write(Convert(ch, ev)); werr != nil && err == nil {
+			err = fmt.Errorf("writing event: %w", werr)
+			c.Close() // the events that follow are drained until the end
 		}
 	}
-	return last, nil
+	stopReading(in, reading)
+	return last, err
 }
 
-func readLines(ctx context.Context, c *peer.Client, in io.Reader, w *Writer) {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 0, 4096), maxLine)
-	for sc.Scan() {
-		if ctx.Err() != nil {
-			break
+// stopReading waits for the reader once the session is over. A reader
+// blocked on input that takes a deadline is woken; the usual os.Stdin does
+// not take one, and then Run returns without it, which is safe because
+// ssc exits right after, and until then the reader can only hand a line to
+// a client that has left (Do returns peer.ErrClosed).
+func stopReading(in io.Reader, reading <-chan struct{}) {
+	d, ok := in.(interface{ SetReadDeadline(time.Time) error })
+	if !ok || d.SetReadDeadline(time.Now()) != nil {
+		select {
+		case <-reading:
+		default:
 		}
-		if err := c.Do(sc.Text()); err != nil {
-			if errors.Is(err, peer.ErrQuit) || errors.Is(err, peer.ErrClosed) {
-				return
+		return
+	}
+	select {
+	case <-reading:
+	case <-time.After(stopReadTimeout):
+	}
+}
+
+// readLines hands each line of in to ch, and what ch answers to w, until
+// in ends or the client has left.
+func readLines(ctx context.Context, ch *chat.Chat, in io.Reader, w *Writer) {
+	defer ch.Client().Close()
+	br := bufio.NewReaderSize(in, maxLine)
+	for ctx.Err() == nil {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = br.ReadSlice('\n') // the rest of the line goes unread
 			}
-			w.Write(Event{Type: "error", Text: err.Error()})
+			w.Write(Event{Type: "error", Text: fmt.Sprintf("line not sent: it is longer than %d bytes (a message can be at most %d)", maxLine, wire.MaxText)})
+			line = nil
+		}
+		if len(line) > 0 {
+			out, derr := ch.Do(ctx, string(line))
+			switch {
+			case errors.Is(derr, chat.ErrQuit), errors.Is(derr, peer.ErrClosed):
+				return
+			case derr != nil:
+				w.Write(Event{Type: "error", Text: derr.Error()})
+			case out != "":
+				w.Write(Event{Type: string(peer.KindNotice), Time: time.Now().UTC().Format(time.RFC3339Nano), Text: out})
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				w.Write(Event{Type: "error", Text: "reading input: " + err.Error()})
+			}
+			return
 		}
 	}
-	if err := sc.Err(); err != nil {
-		w.Write(Event{Type: "error", Text: "reading input: " + err.Error()})
-	}
-	c.Leave()
 }
 
 // escapeTerminal rewrites, inside JSON output, every rune that a terminal
@@ -174,8 +225,10 @@ func needsEscape(b []byte) bool {
 	return false
 }
 
+// dangerous reports whether r must be escaped: DEL, C1 controls, and what
+// sanitize calls invisible (encoding/json escapes C0 controls itself).
 func dangerous(r rune) bool {
-	return r == 0x7f || (r >= 0x80 && r <= 0x9f) || unicode.Is(unicode.Cf, r) || r == 0x2028 || r == 0x2029
+	return r == 0x7f || (r >= 0x80 && r <= 0x9f) || sanitize.Invisible(r)
 }
 
 func utf16Pair(r rune) (rune, rune) {

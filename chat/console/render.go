@@ -40,9 +40,10 @@ func nameColor(name string) string {
 // renderer turns events into lines for the screen. Every string it takes
 // from an event goes through sanitize.Text before colour is put around it.
 type renderer struct {
-	color bool
-	self  string // this member's name
-	host  bool   // this member is the host's operator
+	color    bool
+	self     string                  // this member's name
+	host     bool                    // this member is the host's operator
+	describe func(peer.Event) string // the chat layer's words for notices, warnings and the end
 }
 
 // paint wraps s, which must already be sanitised, in an SGR code.
@@ -89,22 +90,31 @@ func (r renderer) event(ev peer.Event) string {
 		return r.system(sgrDim, text)
 	case peer.KindLeave:
 		return r.system(sgrDim, sanitize.Text(ev.Name)+" left"+leaveWhy[ev.Reason])
-	case peer.KindNotice:
-		return r.system(sgrDim, ev.Text)
-	case peer.KindEnd:
-		if ev.Text == "" {
-			return r.system(sgrDim, "the session has ended")
-		}
-		return r.system(sgrDim, ev.Text)
-	case peer.KindError:
-		return r.system(sgrRed, ev.Text)
+	case peer.KindNotice, peer.KindEnd:
+		return r.system(sgrDim, r.words(ev))
 	case peer.KindWarning:
-		return r.system(sgrBoldRed, "warning: "+ev.Text)
+		return r.system(sgrBoldRed, "warning: "+r.words(ev))
 	}
 	return ""
 }
 
-var leaveWhy = map[string]string{
+// words is what the chat layer says about ev.
+func (r renderer) words(ev peer.Event) string {
+	if r.describe == nil {
+		return ev.Text
+	}
+	return r.describe(ev)
+}
+
+// output renders what a command answered, as the session's own voice.
+func (r renderer) output(text string) string {
+	if text == "" {
+		return ""
+	}
+	return r.system(sgrDim, text)
+}
+
+var leaveWhy = map[peer.Reason]string{
 	peer.ReasonKicked:  " (kicked by the host)",
 	peer.ReasonLost:    " (connection lost)",
 	peer.ReasonTooSlow: " (too slow, dropped)",
@@ -164,7 +174,8 @@ func (r renderer) candidates(names []string) string {
 	return r.paint(sgrDim, "   "+strings.Join(shown, "  ")) + "\n"
 }
 
-// failure renders an error from carrying out a typed line.
+// failure renders a line that could not be carried out; the chat layer
+// put the error into words.
 func (r renderer) failure(err error) string {
-	return r.system(sgrRed, strings.TrimPrefix(err.Error(), "peer: "))
+	return r.system(sgrRed, err.Error())
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -10,12 +10,12 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ssc-chat/ssc/chat"
+	"github.com/ssc-chat/ssc/chat/jsonlines"
 	"github.com/ssc-chat/ssc/discovery"
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
-	"github.com/ssc-chat/ssc/peer/jsonlines"
 	"github.com/ssc-chat/ssc/sanitize"
-	"github.com/ssc-chat/ssc/wire"
 )
 
 const (
@@ -27,10 +27,6 @@ const (
 	// dialAttempt bounds one address when a session has several.
 	dialAttempt = 5 * time.Second
 )
-
-// browse finds sessions on the local network. The test program replaces
-// it (main_test.go), so that no test multicasts on the machine's network.
-var browse = discovery.Browse
 
 // linkHint is what to do when the local network does not help.
 const linkHint = "ask the host for the link 'ssc start' printed and run 'ssc join LINK'; a session started with --no-mdns, or on another network, is found only that way"
@@ -149,14 +145,15 @@ func join(c *cli.Context, io *stdio) error {
 	if err != nil {
 		return joinError(addr, err)
 	}
-	stop := context.AfterFunc(c.Context, func() { member.Leave() })
+	stop := context.AfterFunc(c.Context, func() { member.Close() })
 	defer stop()
+	ch := chat.New(member, nil)
 	if jsonMode {
-		last, err := jsonlines.Run(c.Context, member, io.in, jsonlines.NewWriter(io.out))
+		last, err := jsonlines.Run(c.Context, ch, io.in, jsonlines.NewWriter(io.out))
 		if err != nil {
 			return err
 		}
-		return endError(last)
+		return endError(ch, last)
 	}
 	fp := member.HostFingerprint()
 	switch {
@@ -170,11 +167,11 @@ func join(c *cli.Context, io *stdio) error {
 	default:
 		fmt.Fprintf(io.out, "ssc: connected to %s. This link pins nothing: check that the host's screen shows\n     fingerprint %s\n", addr, fp.Short())
 	}
-	last, err := runConsole(c.Context, member, io)
+	last, err := runConsole(c.Context, ch, io)
 	if err != nil {
 		return err
 	}
-	return endError(last)
+	return endError(ch, last)
 }
 
 // discover looks for sessions on the local network and returns the one to
@@ -186,9 +183,9 @@ func discover(c *cli.Context, io *stdio, jsonMode bool) (discovery.Session, erro
 	if asking {
 		fmt.Fprintf(io.out, "ssc: looking for sessions on the local network (%s)...\n", timeout)
 	}
-	found, err := browse(c.Context, discovery.BrowseConfig{Timeout: timeout})
+	found, err := io.net.Browse(c.Context, discovery.BrowseConfig{Timeout: timeout})
 	if c.Context.Err() != nil {
-		return discovery.Session{}, &userError{code: exitOK, msg: "cancelled"}
+		return discovery.Session{}, errLeft
 	}
 	if err != nil {
 		return discovery.Session{}, &userError{code: exitNetwork, err: err, msg: "cannot look for sessions on the local network: " + trimPrefix(err), hint: linkHint}
@@ -276,18 +273,7 @@ func joinError(addr string, err error) error {
 		return &userError{code: exitAdmit, err: err, msg: "the host's certificate does not match the fingerprint in the link: this is not the session the link names",
 			hint: "ask the host for a fresh link; every 'ssc start' makes a new fingerprint"}
 	case errors.As(err, &refused):
-		hint := "ask the host"
-		switch refused.Code {
-		case wire.RefuseNameTaken:
-			hint = "choose another name with --name"
-		case wire.RefuseBusy, wire.RefuseLoad:
-			hint = fmt.Sprintf("wait %s and try again", refused.RetryAfter)
-		case wire.RefuseLocked:
-			hint = "ask the host to /unlock the session"
-		case wire.RefuseSpent:
-			hint = "the host must set a new passphrase with /passphrase new and give it to you"
-		}
-		return &userError{code: exitRefused, err: err, msg: trimPrefix(err), hint: hint}
+		return refusedError(refused)
 	case errors.As(err, &dial):
 		return &userError{code: exitNetwork, err: err, msg: fmt.Sprintf("cannot reach %s: %v", addr, dial.Err),
 			hint: "check the link, and that 'ssc start' is still running and reachable from here"}
@@ -295,6 +281,31 @@ func joinError(addr string, err error) error {
 		return nameError(err)
 	}
 	return &userError{code: exitNetwork, err: err, msg: trimPrefix(err), hint: "check that the link points at a running 'ssc start'"}
+}
+
+// refusedError puts the host's refusal into words.
+func refusedError(r *peer.RefusedError) error {
+	ue := &userError{code: exitRefused, err: r, msg: "the host refused admission", hint: "ask the host"}
+	switch {
+	case errors.Is(r, peer.ErrLocked):
+		ue.msg, ue.hint = "the session is not admitting anyone now", "ask the host to /unlock the session"
+	case errors.Is(r, peer.ErrBusy):
+		ue.msg = fmt.Sprintf("the host is slowing down admissions after failed attempts; try again in %s", r.RetryAfter)
+		ue.hint = fmt.Sprintf("wait %s and try again", r.RetryAfter)
+	case errors.Is(r, peer.ErrLoad):
+		ue.msg = fmt.Sprintf("the host is busy with too many joiners at once; try again in %s", r.RetryAfter)
+		ue.hint = fmt.Sprintf("wait %s and try again", r.RetryAfter)
+	case errors.Is(r, peer.ErrSpent):
+		ue.msg = "the host stopped admitting anyone after too many failed attempts"
+		ue.hint = "the host must set a new passphrase with /passphrase new and give it to you"
+	case errors.Is(r, peer.ErrNameTaken):
+		ue.msg, ue.hint = "that name is taken in this session", "choose another name with --name"
+	case errors.Is(r, peer.ErrBadName):
+		ue.msg = "the host refused that name"
+	case errors.Is(r, peer.ErrFull):
+		ue.msg = "the session is full"
+	}
+	return ue
 }
 
 func nameError(err error) error {

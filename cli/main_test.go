@@ -1,6 +1,7 @@
-package main
+package cli
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -9,14 +10,13 @@ import (
 )
 
 // TestMain lets the test binary be ssc itself: scripts run "ssc" as a
-// program, through the real entry point, exit status included. That ssc
-// finds and announces sessions, and opens its tunnel, through the doubles
-// of netdouble_test.go. The tests, which run sessions in this process too,
-// must leave no goroutine behind.
+// program, through Main as package main calls it, exit status included.
+// That ssc finds and announces sessions, and opens its tunnel, through the
+// doubles of netdouble_test.go. The tests, which run sessions in this
+// process too, must leave no goroutine behind.
 func TestMain(m *testing.M) {
-	useTestNetwork()
 	testscript.Main(leakChecked{m}, map[string]func(){
-		"ssc": main,
+		"ssc": func() { os.Exit(Main(testNetwork())) },
 	})
 }
 

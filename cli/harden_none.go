@@ -1,6 +1,6 @@
 //go:build !unix
 
-package main
+package cli
 
 // harden has nothing to set on this platform.
 func harden() {}

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ssc-chat/ssc/chat"
 	"github.com/ssc-chat/ssc/peer"
 )
 
@@ -25,6 +26,9 @@ func TestWriteIsTerminalSafeAndLossless(t *testing.T) {
 		{"DEL", "a\x7fb"},
 		{"line separator", "a\u2028b"},
 		{"tag character", "flag\U000E0067"},
+		{"Hangul filler", "a\u3164b"},
+		{"Hangul choseong filler", "a\u115fb"},
+		{"combining grapheme joiner", "a\u034fb"},
 		{"plain", "hello, wörld 👋"},
 	}
 	for _, tt := range tests {
@@ -40,7 +44,7 @@ func TestWriteIsTerminalSafeAndLossless(t *testing.T) {
 				t.Fatalf("not one line: %q", line)
 			}
 			for _, r := range strings.TrimSuffix(line, "\n") {
-				if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0x202e || r == 0x200b || r == 0x2028 || r >= 0xe0000 && r <= 0xe007f {
+				if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0x202e || r == 0x200b || r == 0x2028 || r >= 0xe0000 && r <= 0xe007f || r == 0x3164 || r == 0x115f || r == 0x034f {
 					t.Fatalf("raw %U in output %q", r, line)
 				}
 			}
@@ -68,7 +72,7 @@ func TestConvert(t *testing.T) {
 			`{"type":"message","time":"2026-11-25T12:00:00Z","from":"al","text":"waves","self":false,"action":true}`},
 		{"leave", peer.Event{Kind: peer.KindLeave, Time: at, Name: "al", Reason: peer.ReasonKicked},
 			`{"type":"leave","time":"2026-11-25T12:00:00Z","name":"al","reason":"kicked"}`},
-		{"end", peer.Event{Kind: peer.KindEnd, Time: at, Reason: peer.ReasonHostEnded, Text: "session ended by the host"},
+		{"end", peer.Event{Kind: peer.KindEnd, Time: at, Reason: peer.ReasonHostEnded},
 			`{"type":"end","time":"2026-11-25T12:00:00Z","text":"session ended by the host","reason":"host-ended"}`},
 		{"welcome", peer.Event{Kind: peer.KindWelcome, Time: at, Session: "s", Members: []peer.Member{{Name: "al", Since: at, Host: true}}},
 			`{"type":"welcome","time":"2026-11-25T12:00:00Z","session":"s","members":[{"name":"al","since":"2026-11-25T12:00:00Z","host":true}]}`},
@@ -76,7 +80,7 @@ func TestConvert(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			NewWriter(&out).Write(Convert(tt.ev))
+			NewWriter(&out).Write(Convert(chat.New(nil, nil), tt.ev))
 			if got := strings.TrimSpace(out.String()); got != tt.want {
 				t.Fatalf("got  %s\nwant %s", got, tt.want)
 			}

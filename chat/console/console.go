@@ -15,25 +15,27 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/ssc-chat/ssc/chat"
 	"github.com/ssc-chat/ssc/peer"
 )
 
-// Options are the choices main makes for the console.
+// Options are the choices the command line makes for the console.
 type Options struct {
-	Color bool // false when NO_COLOR is set or stdout is not a terminal (main decides)
+	Color bool // false when NO_COLOR is set or stdout is not a terminal (the command line decides)
 }
 
 // stopReadTimeout bounds the wait for the line reader once the session has
 // ended and its read has been interrupted.
 const stopReadTimeout = time.Second
 
-// Run drives c from the terminal until the session ends or the user leaves
+// Run drives ch from the terminal until the session ends or the user leaves
 // (/quit, Ctrl-D on an empty line, Ctrl-C, or ctx cancelled). It puts the
 // terminal in raw mode and always restores it. Once the session is over it
-// returns the final event (KindEnd), whose Reason lets main choose the exit
-// code, and a nil error. An error means the console could not start; c is
-// then left as it was.
-func Run(ctx context.Context, c *peer.Client, in *os.File, out *os.File, opts Options) (peer.Event, error) {
+// returns the final event (KindEnd), whose Reason lets the command line
+// choose the exit code, and a nil error. An error means the console could
+// not start; the client is then left as it was.
+func Run(ctx context.Context, ch *chat.Chat, in *os.File, out *os.File, opts Options) (peer.Event, error) {
+	c := ch.Client()
 	fd, err := fdOf(in)
 	if err != nil {
 		return peer.Event{}, fmt.Errorf("console: %w", err)
@@ -44,8 +46,8 @@ func Run(ctx context.Context, c *peer.Client, in *os.File, out *os.File, opts Op
 	}
 	defer term.Restore(fd, saved)
 
-	r := renderer{color: opts.Color, self: c.Name(), host: c.IsHost()}
-	s := &screen{c: c, r: r}
+	r := renderer{color: opts.Color, self: c.Name(), host: ch.IsHost(), describe: ch.Describe}
+	s := &screen{ch: ch, r: r}
 	s.out = &trackingWriter{w: out, showing: &s.showing}
 	s.t = term.NewTerminal(struct {
 		io.Reader
@@ -66,7 +68,7 @@ func Run(ctx context.Context, c *peer.Client, in *os.File, out *os.File, opts Op
 			case <-winch:
 				s.resize(fd)
 			case <-ctx.Done():
-				c.Leave()
+				c.Close()
 				return
 			case <-stop:
 				return
@@ -74,11 +76,11 @@ func Run(ctx context.Context, c *peer.Client, in *os.File, out *os.File, opts Op
 		}
 	})
 
-	// The reader is not in wg: see below for when Run cannot wait for it.
+	// Run owns the reader too, but cannot always wait for it: see below.
 	reading := make(chan struct{})
 	go func() {
 		defer close(reading)
-		s.readLines()
+		s.readLines(ctx)
 	}()
 
 	var end peer.Event
@@ -96,7 +98,7 @@ func Run(ctx context.Context, c *peer.Client, in *os.File, out *os.File, opts Op
 	// the reader is still blocked reading in. A file the runtime polls,
 	// such as a pty opened by path, takes a deadline that wakes it. The
 	// usual os.Stdin is in blocking mode and does not: Run then returns
-	// without the reader, which is safe because main exits right after Run
+	// without the reader, which is safe because ssc exits right after Run
 	// returns, and until then the reader can only echo keystrokes or hand a
 	// line to a client that has left (Do returns peer.ErrClosed).
 	if in.SetReadDeadline(time.Now()) == nil {
@@ -126,9 +128,9 @@ func fdOf(f *os.File) (int, error) {
 	return fd, nil
 }
 
-// screen is one console: the line editor and the client it drives.
+// screen is one console: the line editor and the chat it drives.
 type screen struct {
-	c     *peer.Client
+	ch    *chat.Chat
 	t     *term.Terminal
 	r     renderer
 	out   *trackingWriter
@@ -168,7 +170,7 @@ func (s *screen) eraseSent(line string) {
 	if s.out.lastFromShow.Load() {
 		return
 	}
-	cols := utf8.RuneCountInString(s.c.Name()) + len("> ") + utf8.RuneCountInString(line)
+	cols := utf8.RuneCountInString(s.ch.Client().Name()) + len("> ") + utf8.RuneCountInString(line)
 	rows := 1
 	if cols > 0 {
 		rows = (cols-1)/width + 1
@@ -206,23 +208,26 @@ func (s *screen) resize(fd int) {
 	}
 }
 
-// readLines hands typed lines to the client until the user leaves.
-func (s *screen) readLines() {
+// readLines hands typed lines to the chat until the user leaves, and shows
+// what commands answer.
+func (s *screen) readLines(ctx context.Context) {
 	for {
 		line, err := s.t.ReadLine()
 		if err != nil {
 			// io.EOF is Ctrl-D on an empty line or Ctrl-C. Any other
 			// error means the terminal is gone or Run stopped the read
 			// after the session ended. Either way this member leaves.
-			s.c.Leave()
+			s.ch.Client().Close()
 			return
 		}
 		if sendsChat(line) {
 			s.eraseSent(line)
 		}
-		switch err := s.c.Do(line); {
+		out, err := s.ch.Do(ctx, line)
+		switch {
 		case err == nil:
-		case errors.Is(err, peer.ErrQuit), errors.Is(err, peer.ErrClosed):
+			s.show(s.r.output(out))
+		case errors.Is(err, chat.ErrQuit), errors.Is(err, peer.ErrClosed):
 			return
 		default:
 			s.show(s.r.failure(err))
@@ -237,7 +242,7 @@ func (s *screen) complete(line string, pos int, key rune) (string, int, bool) {
 		return "", 0, false
 	}
 	head, tail := line[:pos], line[pos:]
-	prefix, candidates := s.c.Complete(head)
+	prefix, candidates := s.ch.Complete(head)
 	newHead, list := completeWord(head, tail, prefix, candidates)
 	if len(list) > 0 {
 		// The Terminal releases its lock around this callback, so

@@ -13,6 +13,7 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/ssc-chat/ssc/chat"
 	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/host/hosttest"
 	"github.com/ssc-chat/ssc/peer"
@@ -34,11 +35,11 @@ func startRoom(t *testing.T) (s *host.Session, operator *peer.Client, opEvents *
 	if err != nil {
 		t.Fatal(err)
 	}
-	operator, err = peer.Attach(conn, "host", h)
+	operator, err = peer.Attach(context.Background(), conn, "host")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { operator.Leave() })
+	t.Cleanup(func() { operator.Close() })
 	opEvents = peertest.Record(operator)
 
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
@@ -47,7 +48,7 @@ func startRoom(t *testing.T) (s *host.Session, operator *peer.Client, opEvents *
 	if err != nil {
 		t.Fatalf("join: %v", err)
 	}
-	t.Cleanup(func() { alice.Leave() })
+	t.Cleanup(func() { alice.Close() })
 	opEvents.Wait(t, "alice joining", func(ev peer.Event) bool { return ev.Kind == peer.KindJoin && ev.Name == "alice" })
 	return s, operator, opEvents, alice
 }
@@ -98,7 +99,7 @@ func startConsole(t *testing.T, ctx context.Context, c *peer.Client, opts Option
 		<-copied
 	})
 	go func() {
-		end, err := Run(ctx, c, tty, tty, opts)
+		end, err := Run(ctx, chat.New(c, nil), tty, tty, opts)
 		k.done <- result{end, err}
 	}()
 	return k
@@ -193,7 +194,7 @@ func TestRunKeepsHalfTypedLine(t *testing.T) {
 	from = len(k.screen())
 	k.typeKeys("half typed")
 	k.waitFor("half typed", from)
-	if err := operator.Do("incoming line"); err != nil {
+	if err := operator.Say(context.Background(), "incoming line"); err != nil {
 		t.Fatal(err)
 	}
 	after := k.waitFor("incoming line", from)
@@ -278,11 +279,11 @@ func TestRunNotATerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, err := Run(context.Background(), alice, f, f, Options{}); err == nil {
+	if _, err := Run(context.Background(), chat.New(alice, nil), f, f, Options{}); err == nil {
 		t.Fatal("Run on /dev/null succeeded, want an error")
 	}
 	// The client is untouched and still in the session.
-	if err := alice.Do("still here"); err != nil {
+	if err := alice.Say(context.Background(), "still here"); err != nil {
 		t.Fatalf("Do after a failed Run: %v", err)
 	}
 	opEvents.Wait(t, `alice's message "still here"`, func(ev peer.Event) bool {

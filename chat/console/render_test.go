@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ssc-chat/ssc/chat"
 	"github.com/ssc-chat/ssc/peer"
 	"github.com/ssc-chat/ssc/sanitize"
 )
@@ -102,20 +103,20 @@ func TestRender(t *testing.T) {
 		},
 		{
 			name:      "multi-line notice",
-			ev:        peer.Event{Kind: peer.KindNotice, Text: "2 members here:\n  alice (host)\n  bob (you)", Local: true},
+			ev:        peer.Event{Kind: peer.KindNotice, Text: "2 members here:\n  alice (host)\n  bob (you)"},
 			want:      "-- 2 members here:\n--   alice (host)\n--   bob (you)\n",
 			wantColor: sgrDim + "-- 2 members here:" + sgrReset + "\n" + sgrDim + "--   alice (host)" + sgrReset + "\n" + sgrDim + "--   bob (you)" + sgrReset + "\n",
 		},
 		{
 			name: "end",
-			ev:   peer.Event{Kind: peer.KindEnd, Reason: peer.ReasonHostEnded, Text: "session ended by the host"},
+			ev:   peer.Event{Kind: peer.KindEnd, Reason: peer.ReasonHostEnded},
 			want: "-- session ended by the host\n",
 		},
 		{
-			name:      "error",
-			ev:        peer.Event{Kind: peer.KindError, Text: "no such member"},
-			want:      "-- no such member\n",
-			wantColor: sgrRed + "-- no such member" + sgrReset + "\n",
+			name:      "warning",
+			ev:        peer.Event{Kind: peer.KindWarning, Problem: peer.ProblemReplay, From: "bob"},
+			want:      "-- warning: dropped a message from bob: it was already delivered (a replay)\n",
+			wantColor: sgrBoldRed + "-- warning: dropped a message from bob: it was already delivered (a replay)" + sgrReset + "\n",
 		},
 		{
 			name: "hostile message",
@@ -144,7 +145,7 @@ func TestRender(t *testing.T) {
 		},
 		{
 			name: "hostile leave",
-			ev:   peer.Event{Kind: peer.KindLeave, Name: hostile, Reason: hostile},
+			ev:   peer.Event{Kind: peer.KindLeave, Name: hostile, Reason: peer.Reason(hostile)},
 			want: "-- " + sanitize.Text(hostile) + " left\n",
 		},
 		{
@@ -160,17 +161,18 @@ func TestRender(t *testing.T) {
 		},
 		{
 			name: "hostile end",
-			ev:   peer.Event{Kind: peer.KindEnd, Text: hostile},
-			want: "-- " + sanitize.Text(hostile) + "\n",
+			ev:   peer.Event{Kind: peer.KindEnd, Reason: peer.ReasonLost, Err: errors.New(hostile)},
+			want: "-- connection to the host lost: " + sanitize.Text(hostile) + "\n",
 		},
 		{
-			name: "hostile error",
-			ev:   peer.Event{Kind: peer.KindError, Text: hostile},
-			want: "-- " + sanitize.Text(hostile) + "\n",
+			name: "hostile warning",
+			ev:   peer.Event{Kind: peer.KindWarning, Problem: peer.ProblemNotMember, From: hostile},
+			want: "-- warning: dropped a message from " + sanitize.Text(hostile) + ", who is not in the room\n",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			tt.r.describe = chat.New(nil, nil).Describe
 			plain := tt.r
 			plain.color = false
 			got := plain.event(tt.ev)
@@ -198,7 +200,7 @@ func TestRender(t *testing.T) {
 }
 
 // sgr matches exactly the codes the renderer adds.
-var sgr = regexp.MustCompile(`\x1b\[[0-9]+m`)
+var sgr = regexp.MustCompile(`\x1b\[[0-9;]+m`)
 
 // assertSafe fails if s holds anything a terminal would act on: C0
 // controls other than the line ends the renderer adds, DEL, C1 controls,
@@ -222,8 +224,8 @@ func assertSafe(t *testing.T, s string) {
 
 func TestRenderFailure(t *testing.T) {
 	r := renderer{}
-	got := r.failure(errors.New("peer: sending: " + hostile))
-	if want := "-- sending: " + sanitize.Text(hostile) + "\n"; got != want {
+	got := r.failure(errors.New("message not sent: " + hostile))
+	if want := "-- message not sent: " + sanitize.Text(hostile) + "\n"; got != want {
 		t.Errorf("failure = %q, want %q", got, want)
 	}
 	assertSafe(t, got)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -38,11 +38,13 @@ import (
 //		card on file (ERR_NGROK_8013).
 //	SSCTEST_TUNNEL_LOG=FILE
 //		the tunnel appends "open ADDR" and "closed ADDR" to FILE.
-func useTestNetwork() {
-	announce = fileAnnounce
-	browse = fileBrowse
-	newTunnel = func(string) discovery.Tunnel {
-		return testTunnel{mode: os.Getenv("SSCTEST_TUNNEL"), log: os.Getenv("SSCTEST_TUNNEL_LOG")}
+func testNetwork() Network {
+	return Network{
+		Announce: fileAnnounce,
+		Browse:   fileBrowse,
+		Tunnel: func(string) discovery.Tunnel {
+			return testTunnel{mode: os.Getenv("SSCTEST_TUNNEL"), log: os.Getenv("SSCTEST_TUNNEL_LOG")}
+		},
 	}
 }
 
@@ -62,7 +64,7 @@ func (a *fileAnnouncer) Close() error {
 	return nil
 }
 
-func fileAnnounce(an discovery.Announcement) (announcer, error) {
+func fileAnnounce(an discovery.Announcement) (Announcer, error) {
 	txt, err := an.MarshalTXT()
 	if err != nil {
 		return nil, err

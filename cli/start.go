@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -15,11 +15,12 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/ssc-chat/ssc/chat"
+	"github.com/ssc-chat/ssc/chat/jsonlines"
 	"github.com/ssc-chat/ssc/discovery"
 	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
-	"github.com/ssc-chat/ssc/peer/jsonlines"
 	"github.com/ssc-chat/ssc/sanitize"
 )
 
@@ -33,21 +34,6 @@ const (
 	// endpoints need (ERR_NGROK_8013).
 	ngrokCardURL = "https://dashboard.ngrok.com/settings#id-verification"
 )
-
-// How start reaches the network beyond its own listener. The test program
-// replaces both (main_test.go), so that no test multicasts on the
-// machine's network or dials ngrok's cloud.
-var (
-	announce = func(a discovery.Announcement) (announcer, error) { return discovery.Announce(a) }
-	// newTunnel is called only with a non-empty authtoken.
-	newTunnel = func(authtoken string) discovery.Tunnel { return discovery.Ngrok{AuthToken: authtoken} }
-)
-
-// announcer is a running mDNS announcement.
-type announcer interface {
-	Interfaces() []string
-	Close() error
-}
 
 func startCommand(io *stdio) *cli.Command {
 	return &cli.Command{
@@ -138,11 +124,12 @@ func start(c *cli.Context, io *stdio) error {
 		return err
 	}
 	op := &operator{Session: session}
-	member, err := peer.Attach(conn, name, op)
+	member, err := peer.Attach(c.Context, conn, name)
 	if err != nil {
 		return nameError(err)
 	}
-	stop := context.AfterFunc(c.Context, func() { member.Leave() })
+	ch := chat.New(member, op)
+	stop := context.AfterFunc(c.Context, func() { member.Close() })
 	defer stop()
 
 	fp := session.Fingerprint()
@@ -154,7 +141,7 @@ func start(c *cli.Context, io *stdio) error {
 	var announced []string
 	if !c.Bool("no-mdns") {
 		tcp := ln.Addr().(*net.TCPAddr)
-		an, err := announce(discovery.Announcement{Info: discovery.Info{Title: title, Fingerprint: fp.String()}, Port: tcp.Port, IP: tcp.IP})
+		an, err := io.net.Announce(discovery.Announcement{Info: discovery.Info{Title: title, Fingerprint: fp.String()}, Port: tcp.Port, IP: tcp.IP})
 		if err != nil {
 			warnings = append(warnings, &userError{msg: "the session is not announced on the local network: " + trimPrefix(err),
 				hint: "others can still join with the link"})
@@ -171,7 +158,7 @@ func start(c *cli.Context, io *stdio) error {
 			fmt.Fprintf(io.out, "ssc: opening the ngrok tunnel (waiting up to %s)...\n", timeout)
 		}
 		ctx, cancel := context.WithTimeout(c.Context, timeout)
-		tunnel, addr, err := newTunnel(authtoken).Listen(ctx)
+		tunnel, addr, err := io.net.Tunnel(authtoken).Listen(ctx)
 		cancel()
 		switch {
 		case c.Context.Err() != nil:
@@ -204,18 +191,18 @@ func start(c *cli.Context, io *stdio) error {
 		for _, warn := range warnings {
 			w.Write(jsonlines.Event{Type: "error", Text: warn.msg + " (" + warn.hint + ")"})
 		}
-		_, err := jsonlines.Run(c.Context, member, io.in, w)
+		_, err := jsonlines.Run(c.Context, ch, io.in, w)
 		return err
 	}
 	for _, warn := range warnings {
 		fmt.Fprintf(io.err, "ssc: warning: %s\nssc: hint: %s\n", warn.msg, warn.hint)
 	}
 	printBanner(io, member.Session(), string(pass), addrs, fp, link, public, announced)
-	last, err := runConsole(c.Context, member, io)
+	last, err := runConsole(c.Context, ch, io)
 	if err != nil {
 		return err
 	}
-	return endError(last)
+	return endError(ch, last)
 }
 
 // operator is what the host's operator may do beyond chatting: the
@@ -232,7 +219,19 @@ func (o *operator) setLinks(links []string) {
 	o.links = links
 }
 
-// Links implements peer.HostControl for /link.
+// Kick implements chat.HostControl, in the chat layer's errors.
+func (o *operator) Kick(name string) error {
+	err := o.Session.Kick(name)
+	switch {
+	case errors.Is(err, host.ErrNoMember):
+		return chat.ErrNoMember
+	case errors.Is(err, host.ErrKickSelf):
+		return chat.ErrKickSelf
+	}
+	return err
+}
+
+// Links implements chat.HostControl for /link.
 func (o *operator) Links() []string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -365,13 +364,13 @@ func printBanner(io *stdio, session, pass string, addrs []string, fp keys.Finger
 }
 
 // endError turns the final event of a session into the exit status.
-func endError(last peer.Event) error {
+func endError(ch *chat.Chat, last peer.Event) error {
 	switch last.Reason {
 	case peer.ReasonHostEnded, peer.ReasonLeft, "":
 		return nil
 	case peer.ReasonKicked:
 		return &userError{code: exitRefused, msg: "you were removed from the session by the host"}
 	default:
-		return &userError{code: exitNetwork, msg: last.Text, hint: "ask the host whether the session is still running, then join again"}
+		return &userError{code: exitNetwork, msg: ch.Describe(last), hint: "ask the host whether the session is still running, then join again"}
 	}
 }

@@ -1,0 +1,308 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ssc-chat/ssc/peer"
+)
+
+// HostControl is what the host's operator can do beyond chatting. The CLI
+// hands the host session's commands to New for its own operator; remote
+// members never have one, so host commands cannot travel over any
+// connection.
+type HostControl interface {
+	// Kick removes the member called name; ErrNoMember or ErrKickSelf say why it cannot.
+	Kick(name string) error
+	Lock() bool
+	Unlock() bool
+	Passphrase() string
+	RotatePassphrase() (string, error)
+	// Links lists every way to join, one line each, for /link.
+	Links() []string
+}
+
+// Errors a HostControl's Kick returns.
+var (
+	ErrNoMember = errors.New("chat: no member by that name")
+	ErrKickSelf = errors.New("chat: the host cannot kick itself")
+)
+
+// ErrQuit is returned by Do after /quit (or /end): the client has left.
+var ErrQuit = errors.New("chat: left the session")
+
+// Command describes one /command for help and completion.
+type Command struct {
+	Name     string // without the slash
+	Args     string // e.g. "NAME"
+	Help     string
+	HostOnly bool
+}
+
+// Commands lists every command, in the order /help shows them.
+var Commands = []Command{
+	{Name: "help", Help: "list the commands"},
+	{Name: "who", Help: "who is here, for how long, who is verified, and the group fingerprint"},
+	{Name: "count", Help: "how many are here"},
+	{Name: "me", Args: "ACTION", Help: "say what you are doing, e.g. /me waves"},
+	{Name: "msg", Args: "NAME TEXT", Help: "a direct message only NAME can read; the host cannot"},
+	{Name: "verify", Args: "NAME", Help: "show the safety number to compare with NAME in person or by phone"},
+	{Name: "verified", Args: "NAME", Help: "mark NAME verified once the safety numbers matched"},
+	{Name: "quit", Help: "leave the session (Ctrl-D or Ctrl-C too); the host leaving ends it"},
+	{Name: "link", Help: "show every way to join: links, addresses, fingerprint", HostOnly: true},
+	{Name: "kick", Args: "NAME", Help: "remove a member", HostOnly: true},
+	{Name: "lock", Help: "stop admitting anyone new", HostOnly: true},
+	{Name: "unlock", Help: "admit joiners again", HostOnly: true},
+	{Name: "passphrase", Args: "[new]", Help: "show the passphrase, or replace it with a new one", HostOnly: true},
+	{Name: "end", Help: "end the session for everyone", HostOnly: true},
+}
+
+var hostVerb = map[string]string{
+	"kick":       "remove members",
+	"link":       "show the links (ask the host for one)",
+	"lock":       "lock the session",
+	"unlock":     "unlock the session",
+	"passphrase": "see or change the passphrase",
+	"end":        "end the session",
+}
+
+// Chat is the chat language for one member.
+type Chat struct {
+	c    *peer.Client
+	host HostControl // nil unless this member is the host's operator
+	now  func() time.Time
+}
+
+// New returns the chat language over c. host is non-nil only for the
+// host's own operator, whose host commands it carries out.
+func New(c *peer.Client, host HostControl) *Chat {
+	return &Chat{c: c, host: host, now: time.Now}
+}
+
+// Client is the member this chat speaks for.
+func (ch *Chat) Client() *peer.Client { return ch.c }
+
+// IsHost reports whether this member is the host's operator.
+func (ch *Chat) IsHost() bool { return ch.host != nil }
+
+// Do carries out one line a person or a bot typed: a chat message, or a
+// /command whose output it returns, for the front-end to show as a notice.
+// A line starting with "//" sends the rest with one slash, for talking
+// about commands. A message that cannot be sent is an error whose text is
+// the words for the user; it wraps peer's error (peer.ErrClosed once the
+// session is over). After /quit or /end the client has left and Do
+// returns ErrQuit.
+func (ch *Chat) Do(ctx context.Context, line string) (string, error) {
+	line = strings.TrimRight(line, "\r\n")
+	if strings.TrimSpace(line) == "" {
+		return "", nil
+	}
+	if !strings.HasPrefix(line, "/") {
+		return "", sendError(ch.c.Say(ctx, line))
+	}
+	if strings.HasPrefix(line, "//") {
+		return "", sendError(ch.c.Say(ctx, line[1:]))
+	}
+	name, arg, _ := strings.Cut(line[1:], " ")
+	arg = strings.TrimSpace(arg)
+	cmd, ok := lookup(strings.ToLower(name))
+	if !ok {
+		return fmt.Sprintf("unknown command /%s; /help lists them", name), nil
+	}
+	if cmd.HostOnly && ch.host == nil {
+		return "only the host can " + hostVerb[cmd.Name], nil
+	}
+	if cmd.Args != "" && !strings.HasPrefix(cmd.Args, "[") && arg == "" {
+		return "usage: /" + cmd.Name + " " + cmd.Args, nil
+	}
+	switch cmd.Name {
+	case "help":
+		return ch.help(), nil
+	case "who":
+		return ch.who(), nil
+	case "count":
+		n := len(ch.c.Members())
+		return fmt.Sprintf("%d %s here", n, plural(n, "member", "members")), nil
+	case "me":
+		return "", sendError(ch.c.Act(ctx, arg))
+	case "msg":
+		return ch.direct(ctx, arg)
+	case "verify":
+		number, err := ch.c.SafetyNumber(arg)
+		if err != nil {
+			return nameProblem(arg, err, "that is you; /verify someone else"), nil
+		}
+		return fmt.Sprintf("safety number with %s:\n  %s\ncompare it with %s in person or by phone (not through this chat); if it matches, type /verified %s", arg, number, arg, arg), nil
+	case "verified":
+		name, err := ch.c.MarkVerified(arg)
+		if err != nil {
+			return nameProblem(arg, err, "that is you"), nil
+		}
+		return name + " is marked verified; if their keys ever change, you will be told", nil
+	case "quit", "end":
+		// The host leaving ends the session; the host relays everything
+		// sent before this first.
+		ch.c.Close()
+		return "", ErrQuit
+	}
+	return ch.hostCommand(cmd.Name, arg), nil
+}
+
+func (ch *Chat) direct(ctx context.Context, arg string) (string, error) {
+	to, text, _ := strings.Cut(arg, " ")
+	if strings.TrimSpace(text) == "" {
+		return "usage: /msg NAME TEXT", nil
+	}
+	err := ch.c.Direct(ctx, to, text)
+	switch {
+	case err == nil:
+		return "", nil
+	case errors.Is(err, peer.ErrNoMember):
+		return nameProblem(to, err, "that is you"), nil
+	case errors.Is(err, peer.ErrClosed), ctx.Err() != nil:
+		return "", sendError(err)
+	}
+	return sendError(err).Error(), nil
+}
+
+// hostCommand carries out the operator's commands.
+func (ch *Chat) hostCommand(name, arg string) string {
+	h := ch.host
+	switch name {
+	case "link":
+		return "ways to join:\n  " + strings.Join(h.Links(), "\n  ")
+	case "kick":
+		err := h.Kick(arg)
+		switch {
+		case err == nil:
+			return ""
+		case errors.Is(err, ErrNoMember):
+			return fmt.Sprintf("cannot kick %q: no member by that name", arg)
+		case errors.Is(err, ErrKickSelf):
+			return fmt.Sprintf("cannot kick %q: the host cannot kick itself", arg)
+		}
+		return fmt.Sprintf("cannot kick %q: %v", arg, err)
+	case "lock":
+		if h.Lock() {
+			return "session locked: nobody new is admitted; /unlock to admit again"
+		}
+		return "the session is already locked"
+	case "unlock":
+		if h.Unlock() {
+			return "session unlocked: joiners with the passphrase are admitted again"
+		}
+		return "the session is not locked"
+	case "passphrase":
+		switch arg {
+		case "":
+			return "passphrase: " + h.Passphrase()
+		case "new":
+			p, err := h.RotatePassphrase()
+			if err != nil {
+				return fmt.Sprintf("cannot make a new passphrase: %v", err)
+			}
+			return fmt.Sprintf("new passphrase: %s (members stay; only new joiners need it)", p)
+		}
+		return "usage: /passphrase [new]"
+	}
+	panic("chat: command " + name + " has no case") // Commands and this switch disagree
+}
+
+func lookup(name string) (Command, bool) {
+	for _, cmd := range Commands {
+		if cmd.Name == name {
+			return cmd, true
+		}
+	}
+	return Command{}, false
+}
+
+func (ch *Chat) help() string {
+	var b strings.Builder
+	b.WriteString("commands:")
+	for _, cmd := range Commands {
+		if cmd.HostOnly && ch.host == nil {
+			continue
+		}
+		usage := "/" + cmd.Name
+		if cmd.Args != "" {
+			usage += " " + cmd.Args
+		}
+		fmt.Fprintf(&b, "\n  %-18s %s", usage, cmd.Help)
+	}
+	b.WriteString("\n  //TEXT             send TEXT starting with a slash")
+	return b.String()
+}
+
+func (ch *Chat) who() string {
+	now := ch.now()
+	members := ch.c.Members()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %s here:", len(members), plural(len(members), "member", "members"))
+	for _, m := range members {
+		fmt.Fprintf(&b, "\n  %s", m.Name)
+		var tags []string
+		if m.Host {
+			tags = append(tags, "host")
+		}
+		switch {
+		case m.Name == ch.c.Name():
+			tags = append(tags, "you")
+		case m.Verified:
+			tags = append(tags, "verified")
+		default:
+			tags = append(tags, "not verified")
+		}
+		tags = append(tags, "for "+Since(now, m.Since))
+		fmt.Fprintf(&b, " (%s)", strings.Join(tags, ", "))
+	}
+	fmt.Fprintf(&b, "\ngroup fingerprint: %s (all see the same unless keys were swapped)", ch.c.GroupFingerprint())
+	return b.String()
+}
+
+// Since says how long ago t was, coarsely, as people say it.
+func Since(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", max(0, int(d.Seconds())))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	default:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// Complete proposes completions for a partly typed line: command names
+// after a slash, member names elsewhere. It returns the candidates for the
+// word that ends at the end of line, and the part of line before that word.
+func (ch *Chat) Complete(line string) (prefix string, candidates []string) {
+	start := strings.LastIndexByte(line, ' ') + 1
+	word := line[start:]
+	if start == 0 && strings.HasPrefix(word, "/") {
+		for _, cmd := range Commands {
+			if (!cmd.HostOnly || ch.host != nil) && strings.HasPrefix("/"+cmd.Name, strings.ToLower(word)) {
+				candidates = append(candidates, "/"+cmd.Name)
+			}
+		}
+		return line[:start], candidates
+	}
+	for _, m := range ch.c.Members() {
+		if word != "" && strings.HasPrefix(strings.ToLower(m.Name), strings.ToLower(word)) {
+			candidates = append(candidates, m.Name)
+		}
+	}
+	sort.Strings(candidates)
+	return line[:start], candidates
+}

@@ -1,0 +1,177 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/wire"
+)
+
+// pipeHost seats a member called name over an in-memory pipe with a host
+// that welcomes it alone and then sends it notices, one per line of them,
+// before it reads anything the member sends.
+func pipeHost(t *testing.T, name string, notices int) *peer.Client {
+	t.Helper()
+	ours, theirs := net.Pipe()
+	go func() {
+		defer ours.Close()
+		r := wire.NewReader(ours, wire.MaxHelloFrame)
+		msg, err := r.Next()
+		if err != nil {
+			return
+		}
+		h := msg.(*wire.Hello)
+		wire.Write(ours, &wire.Welcome{Name: h.Name, Session: "pipe", SessionID: make([]byte, 32),
+			Members: []wire.Member{{Name: h.Name, Since: time.Now().UnixMilli(), Identity: h.Identity}}})
+		for i := range notices {
+			if wire.Write(ours, &wire.Notice{Text: fmt.Sprintf("notice %d", i)}) != nil {
+				return
+			}
+		}
+		io.Copy(io.Discard, ours)
+	}()
+	c, err := peer.Attach(context.Background(), theirs, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { theirs.Close(); c.Close() })
+	return c
+}
+
+// A bot may use the chat language while it handles events, however many
+// are waiting: command output never queues behind them.
+func TestDoInsideEventsLoopDoesNotBlock(t *testing.T) {
+	const notices = 1500 // more than a client buffers
+	c := pipeHost(t, "bot", notices)
+	ch := New(c, nil)
+	done := make(chan int, 1)
+	go func() {
+		seen := 0
+		for ev := range c.Events() {
+			if ev.Kind != peer.KindNotice {
+				continue
+			}
+			if out, err := ch.Do(context.Background(), "/count"); err != nil || out != "1 member here" {
+				t.Errorf("/count = %q, %v", out, err)
+			}
+			if seen++; seen == notices {
+				break
+			}
+		}
+		done <- seen
+	}()
+	select {
+	case seen := <-done:
+		if seen != notices {
+			t.Fatalf("the bot saw %d notices, want %d", seen, notices)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("a bot calling Do inside its Events loop is stuck")
+	}
+}
+
+func TestDoOutput(t *testing.T) {
+	c := pipeHost(t, "bot", 0)
+	host := New(c, fakeControl{})
+	member := New(c, nil)
+	tests := []struct {
+		name string
+		ch   *Chat
+		line string
+		want string // a part of the output
+	}{
+		{"unknown", member, "/nope", "unknown command /nope; /help lists them"},
+		{"host only", member, "/kick bob", "only the host can remove members"},
+		{"usage", member, "/verify", "usage: /verify NAME"},
+		{"usage of /msg", member, "/msg bob", "usage: /msg NAME TEXT"},
+		{"direct to nobody", member, "/msg bob hello", `nobody called "bob" is here`},
+		{"verify self", member, "/verify bot", "that is you; /verify someone else"},
+		{"count", member, "/count", "1 member here"},
+		{"who", member, "/who", "1 member here:\n  bot (you, for "},
+		{"help hides host commands", member, "/help", "/quit"},
+		{"kick nobody", host, "/kick bob", `cannot kick "bob": no member by that name`},
+		{"kick self", host, "/kick bot", `cannot kick "bot": the host cannot kick itself`},
+		{"lock", host, "/lock", "session locked"},
+		{"passphrase", host, "/passphrase", "passphrase: four words"},
+		{"link", host, "/link", "ways to join:\n  ssc join here"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := tt.ch.Do(context.Background(), tt.line)
+			if err != nil || !strings.Contains(out, tt.want) {
+				t.Fatalf("Do(%q) = %q, %v; want %q in it", tt.line, out, err, tt.want)
+			}
+		})
+	}
+	if out, _ := member.Do(context.Background(), "/help"); strings.Contains(out, "/kick") {
+		t.Errorf("a member's /help lists /kick:\n%s", out)
+	}
+	_, err := member.Do(context.Background(), strings.Repeat("x", wire.MaxText+1))
+	var long *peer.TooLongError
+	if !errors.As(err, &long) || err.Error() != "message not sent: 4097 bytes, the limit is 4096" {
+		t.Errorf("an over-long line gave %v", err)
+	}
+}
+
+type fakeControl struct{}
+
+func (fakeControl) Kick(name string) error {
+	if name == "bot" {
+		return ErrKickSelf
+	}
+	return ErrNoMember
+}
+func (fakeControl) Lock() bool                        { return true }
+func (fakeControl) Unlock() bool                      { return true }
+func (fakeControl) Passphrase() string                { return "four words" }
+func (fakeControl) RotatePassphrase() (string, error) { return "new words", nil }
+func (fakeControl) Links() []string                   { return []string{"ssc join here"} }
+
+func TestDescribe(t *testing.T) {
+	many := make([]string, 12)
+	for i := range many {
+		many[i] = fmt.Sprintf("m%d", i)
+	}
+	tests := []struct {
+		name string
+		host bool
+		ev   peer.Event
+		want string
+	}{
+		{"forged", false, peer.Event{Kind: peer.KindWarning, Problem: peer.ProblemForged, From: "carol"}, "dropped a message claiming to be from carol: its signature does not verify"},
+		{"forged direct", false, peer.Event{Kind: peer.KindWarning, Problem: peer.ProblemForged, From: "alice", Direct: true}, "dropped a direct message claiming to be from alice: it does not verify or open"},
+		{"not in the room", false, peer.Event{Kind: peer.KindWarning, Problem: peer.ProblemNotMember, From: "mallory"}, "dropped a message from mallory, who is not in the room"},
+		{"replay", false, peer.Event{Kind: peer.KindWarning, Problem: peer.ProblemReplay, From: "alice"}, "dropped a message from alice: it was already delivered (a replay)"},
+		{"jump", false, peer.Event{Kind: peer.KindWarning, Problem: peer.ProblemCounterJump, From: "alice", Direct: true}, "dropped a direct message from alice: its counter jumps too far ahead"},
+		{"keys changed", false, peer.Event{Kind: peer.KindWarning, Problem: peer.ProblemKeysChanged, Name: "bob"}, "bob has new keys since you verified them: compare /verify bob again before trusting them"},
+		{"bad roster", false, peer.Event{Kind: peer.KindWarning, Problem: peer.ProblemBadRoster, Names: many}, "the host listed m0, m1, m2, m3, m4, m5, m6, m7, m8, m9 and 2 more with keys that do not verify; ignoring them"},
+		{"bad entry", false, peer.Event{Kind: peer.KindWarning, Problem: peer.ProblemBadEntry, Name: "eve"}, "the host announced eve with keys that do not verify; ignoring them"},
+		{"kicked", false, peer.Event{Kind: peer.KindEnd, Reason: peer.ReasonKicked}, "you were removed from the session by the host"},
+		{"too slow", false, peer.Event{Kind: peer.KindEnd, Reason: peer.ReasonTooSlow}, "the host removed you: your connection stopped taking messages for several seconds"},
+		{"host ended", false, peer.Event{Kind: peer.KindEnd, Reason: peer.ReasonHostEnded}, "session ended by the host"},
+		{"host ended, as the host", true, peer.Event{Kind: peer.KindEnd, Reason: peer.ReasonHostEnded}, "you ended the session"},
+		{"left", false, peer.Event{Kind: peer.KindEnd, Reason: peer.ReasonLeft}, "you left the session"},
+		{"hung up", false, peer.Event{Kind: peer.KindEnd, Reason: peer.ReasonLost, Err: fmt.Errorf("reading: %w", io.EOF)}, "connection to the host lost: the host hung up without ending the session"},
+		{"protocol", false, peer.Event{Kind: peer.KindEnd, Reason: peer.ReasonLost, Err: &peer.ProtocolError{Type: 5}}, "the host broke the protocol (sent message type 5); disconnected"},
+		{"notice", false, peer.Event{Kind: peer.KindNotice, Text: "from the host"}, "from the host"},
+		{"message", false, peer.Event{Kind: peer.KindMessage, Text: "hi"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h HostControl
+			if tt.host {
+				h = fakeControl{}
+			}
+			if got := New(nil, h).Describe(tt.ev); got != tt.want {
+				t.Fatalf("Describe = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

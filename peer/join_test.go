@@ -1,0 +1,171 @@
+package peer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/ssc-chat/ssc/keys"
+	"github.com/ssc-chat/ssc/wire"
+)
+
+// fakeHost reads the Hello a member sends over conn and answers with
+// welcome, which it may fill from the hello.
+func fakeHost(t *testing.T, conn net.Conn, welcome func(*wire.Hello) wire.Message) {
+	r := wire.NewReader(conn, wire.MaxHelloFrame)
+	msg, err := r.Next()
+	if err != nil {
+		t.Errorf("fake host reading hello: %v", err)
+		return
+	}
+	if w := welcome(msg.(*wire.Hello)); w != nil {
+		conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		wire.Write(conn, w)
+	}
+	r.SetLimit(wire.MaxFrame)
+	r.Next() // the member's Bye, or its hanging up
+	conn.Close()
+}
+
+// A host that lists thousands of entries whose keys do not verify cannot
+// hold the welcome up: they come back once, as one warning naming them all,
+// and nothing blocks before the member is seated.
+func TestHostileWelcomeDoesNotHang(t *testing.T) {
+	const bad = 2000 // more than the events a client buffers
+	ours, theirs := net.Pipe()
+	defer ours.Close()
+	// Genuine keys, but each entry signed for another name.
+	id, err := keys.GenerateIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := wire.Identity{SignKey: id.Public.SignKey, KEMKey: id.Public.KEMKey, Created: 1, Sig: id.SignEntry("someone else", 1)}
+	go fakeHost(t, ours, func(h *wire.Hello) wire.Message {
+		members := []wire.Member{{Name: h.Name, Since: 1, Identity: h.Identity}}
+		for i := range bad {
+			members = append(members, wire.Member{Name: fmt.Sprintf("m%04d", i), Since: 2, Identity: wrong})
+		}
+		return &wire.Welcome{Name: h.Name, Session: "evil", Members: members, SessionID: make([]byte, 32)}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	attached := make(chan error, 1)
+	var c *Client
+	go func() {
+		var err error
+		c, err = Attach(ctx, theirs, "bot")
+		attached <- err
+	}()
+	select {
+	case err := <-attached:
+		if err != nil {
+			t.Fatalf("Attach: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Attach did not return for a welcome full of bad entries")
+	}
+	defer c.Close()
+	if ev := <-c.Events(); ev.Kind != KindWelcome || len(ev.Members) != 1 {
+		t.Fatalf("first event %v with %d members, want the welcome with only the member itself", ev.Kind, len(ev.Members))
+	}
+	ev := <-c.Events()
+	if ev.Kind != KindWarning || ev.Problem != ProblemBadRoster || len(ev.Names) != bad {
+		t.Fatalf("second event %v (problem %d, %d names), want one warning naming all %d bad entries", ev.Kind, ev.Problem, len(ev.Names), bad)
+	}
+}
+
+// Whatever the host does, or does not, send, the handshake ends with the
+// context, and by itself after handshakeTimeout.
+func TestAttachHonoursContext(t *testing.T) {
+	t.Run("cancelled", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			ours, theirs := net.Pipe()
+			defer ours.Close()
+			go fakeHost(t, ours, func(*wire.Hello) wire.Message { return nil }) // reads the hello, then silence
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(time.Second, cancel)
+			start := time.Now()
+			_, err := Attach(ctx, theirs, "bot")
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("Attach = %v, want context.Canceled", err)
+			}
+			if d := time.Since(start); d != time.Second {
+				t.Fatalf("Attach returned after %s, want when ctx was cancelled (1s)", d)
+			}
+		})
+	})
+	t.Run("timeout", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			ours, theirs := net.Pipe()
+			defer ours.Close()
+			go fakeHost(t, ours, func(*wire.Hello) wire.Message { return nil })
+			start := time.Now()
+			_, err := Attach(context.Background(), theirs, "bot")
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Attach = %v, want context.DeadlineExceeded", err)
+			}
+			if d := time.Since(start); d != handshakeTimeout {
+				t.Fatalf("Attach returned after %s, want %s", d, handshakeTimeout)
+			}
+		})
+	})
+}
+
+// Join gives up when its context is cancelled, even when the other end
+// accepted the connection and never says a word.
+func TestJoinHonoursContext(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		conn, err := ln.Accept()
+		if err == nil {
+			defer conn.Close()
+			io.Copy(io.Discard, conn) // until Join hangs up
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = Join(ctx, ln.Addr().String(), Config{Name: "bot", Passphrase: []byte("p")})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Join = %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Join took %s after its context ended", d)
+	}
+}
+
+func TestConfigPrintsNoPassphrase(t *testing.T) {
+	cfg := Config{Name: "bob", Passphrase: []byte("correct horse")}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		if s := fmt.Sprintf(format, cfg); !containsAll(s, "redacted") || containsAll(s, "correct horse") {
+			t.Errorf("Sprintf(%q) = %q", format, s)
+		}
+	}
+}
+
+func containsAll(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,216 @@
+package peer
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ssc-chat/ssc/keys"
+	"github.com/ssc-chat/ssc/sanitize"
+	"github.com/ssc-chat/ssc/wire"
+)
+
+// maxCounterJump bounds how far ahead of the last accepted counter a
+// sender's next message may be; only the newest counter is stored, so
+// nothing grows with what a sender or a host sends.
+const maxCounterJump = 1 << 20
+
+// signKey is a member's signing key as a map key.
+type signKey [keys.SignKeySize]byte
+
+func signKeyOf(pub keys.PublicIdentity) signKey {
+	var k signKey
+	copy(k[:], pub.SignKey)
+	return k
+}
+
+// roster is this client's view of the room and the one place that decides
+// what to believe about members (docs/protocol.md §5): who is in the room
+// and with which keys, whom this client's user verified, and the last
+// counter accepted under each signing key. Nothing else reads or changes
+// any of it.
+//
+// Counters are kept by signing key, not by name, and outlive a member's
+// leaving: a host that announces the same keys again cannot make an old
+// message new. Only keys that signed a message that verified get a
+// counter, so the map grows with what genuine members sent, not with what
+// a host announces.
+type roster struct {
+	self keys.PublicIdentity // this member's own keys
+
+	mu       sync.Mutex
+	selfName string             // this member's name as the host accepted it
+	members  map[string]Member  // by sanitize.NameKey
+	verified map[string]signKey // NameKey -> the signing key the user verified
+	last     map[signKey]uint64 // the last counter accepted under each signing key
+}
+
+func newRoster(self keys.PublicIdentity) *roster {
+	return &roster{
+		self:     self,
+		members:  make(map[string]Member),
+		verified: make(map[string]signKey),
+		last:     make(map[signKey]uint64),
+	}
+}
+
+// memberOf checks a roster entry's keys and self-signature and returns it.
+func memberOf(m wire.Member) (Member, error) {
+	pub := keys.PublicIdentity{SignKey: m.Identity.SignKey, KEMKey: m.Identity.KEMKey}
+	// VerifyEntry checks the keys themselves too.
+	if err := keys.VerifyEntry(pub, m.Name, m.Identity.Created, m.Identity.Sig); err != nil {
+		return Member{}, err
+	}
+	return Member{Name: m.Name, Since: time.UnixMilli(m.Since), Host: m.Host, Identity: pub}, nil
+}
+
+// seat fills the roster from a welcome addressed to name. Entries whose
+// keys do not verify are left out and named in ignored, all at once; an
+// entry for this member with keys that are not its own is ErrNotYou. It
+// stops when ctx ends, however long the list.
+func (r *roster) seat(ctx context.Context, name string, entries []wire.Member) (ignored []string, err error) {
+	seated := make(map[string]Member, len(entries))
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		m, err := memberOf(e)
+		if err != nil {
+			ignored = append(ignored, e.Name)
+			continue
+		}
+		if m.Name == name && !m.Identity.Equal(r.self) {
+			return nil, ErrNotYou
+		}
+		seated[sanitize.NameKey(m.Name)] = m
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.selfName = name
+	r.members = seated
+	return ignored, nil
+}
+
+// join records a member the host announced. It reports whether the name
+// was verified with other keys, in which case the mark is gone.
+func (r *roster) join(m Member) (keysChanged bool) {
+	key := sanitize.NameKey(m.Name)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if v, ok := r.verified[key]; ok && v != signKeyOf(m.Identity) {
+		delete(r.verified, key)
+		keysChanged = true
+	}
+	r.members[key] = m
+	return keysChanged
+}
+
+// leave removes name from the room. Its verified mark stays, to be checked
+// against the keys of whoever takes the name next.
+func (r *roster) leave(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.members, sanitize.NameKey(name))
+}
+
+// find returns the member called name, in any spelling of it.
+func (r *roster) find(name string) (Member, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, ok := r.members[sanitize.NameKey(name)]
+	return m, ok
+}
+
+// other returns the member called name for a comparison of keys: ErrNoMember
+// when nobody is, ErrSelf when it is this member.
+func (r *roster) other(name string) (Member, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.otherLocked(name)
+}
+
+func (r *roster) otherLocked(name string) (Member, error) {
+	m, ok := r.members[sanitize.NameKey(name)]
+	switch {
+	case !ok:
+		return Member{}, ErrNoMember
+	case m.Name == r.selfName:
+		return Member{}, ErrSelf
+	}
+	return m, nil
+}
+
+// markVerified records that the user compared safety numbers with name
+// and returns the name as the room spells it.
+func (r *roster) markVerified(name string) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, err := r.otherLocked(name)
+	if err != nil {
+		return "", err
+	}
+	r.verified[sanitize.NameKey(m.Name)] = signKeyOf(m.Identity)
+	return m.Name, nil
+}
+
+// list returns the room, oldest member first, with verified marks.
+func (r *roster) list() []Member {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Member, 0, len(r.members))
+	for key, m := range r.members {
+		v, ok := r.verified[key]
+		m.Verified = ok && v == signKeyOf(m.Identity)
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Since.Before(out[j].Since) })
+	return out
+}
+
+// entries is the room as the group fingerprint summarises it.
+func (r *roster) entries() []keys.RosterEntry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]keys.RosterEntry, 0, len(r.members))
+	for _, m := range r.members {
+		out = append(out, keys.RosterEntry{Name: m.Name, Identity: m.Identity})
+	}
+	return out
+}
+
+// accept decides whether a message the host relays as from, numbered
+// counter, is to be believed: from must be in the room under exactly that
+// name, verify must accept the message under from's keys, and the counter
+// must be new for from's signing key and not jump too far. Only then is
+// the counter recorded. A zero Problem means accepted.
+func (r *roster) accept(from string, counter uint64, verify func(Member) error) (Member, Problem) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, ok := r.members[sanitize.NameKey(from)]
+	if !ok || m.Name != from {
+		return Member{}, ProblemNotMember
+	}
+	if err := verify(m); err != nil {
+		return Member{}, ProblemForged
+	}
+	if p := r.acceptCounterLocked(signKeyOf(m.Identity), counter); p != 0 {
+		return Member{}, p
+	}
+	return m, 0
+}
+
+// acceptCounterLocked checks counter against the last one accepted under
+// k: a replay or a reordering by the host is refused, and so is a jump no
+// honest sender makes. It records counter when it accepts it.
+func (r *roster) acceptCounterLocked(k signKey, counter uint64) Problem {
+	last := r.last[k]
+	switch {
+	case counter <= last:
+		return ProblemReplay
+	case counter-last > maxCounterJump:
+		return ProblemCounterJump
+	}
+	r.last[k] = counter
+	return 0
+}
