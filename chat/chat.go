@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
 )
 
@@ -136,7 +137,8 @@ func (ch *Chat) Do(ctx context.Context, line string) (string, error) {
 		if err != nil {
 			return nameProblem(arg, err, "that is you; /verify someone else"), nil
 		}
-		return fmt.Sprintf("safety number with %s:\n  %s\ncompare it with %s in person or by phone (not through this chat); if it matches, type /verified %s", arg, number, arg, arg), nil
+		return fmt.Sprintf("safety number with %s:\n  %s\n  %s\ncompare it with %s in person or by phone (not through this chat); if it matches, type /verified %s",
+			arg, keys.FormatDigits(number[:keys.MemberFingerprintDigits]), keys.FormatDigits(number[keys.MemberFingerprintDigits:]), arg, arg), nil
 	case "verified":
 		name, err := ch.c.MarkVerified(arg)
 		if err != nil {
@@ -259,8 +261,11 @@ func (ch *Chat) who() string {
 		}
 		tags = append(tags, "for "+Since(now, m.Since))
 		fmt.Fprintf(&b, " (%s)", strings.Join(tags, ", "))
+		if fp, err := ch.c.Fingerprint(m.Name); err == nil {
+			fmt.Fprintf(&b, "\n    fingerprint %s", keys.FormatDigits(fp))
+		}
 	}
-	fmt.Fprintf(&b, "\ngroup fingerprint: %s (all see the same unless keys were swapped)", ch.c.GroupFingerprint())
+	b.WriteString("\neach member can read out their own fingerprint from their /who: the same digits on every screen mean nobody's keys were swapped")
 	return b.String()
 }
 

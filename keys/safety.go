@@ -1,10 +1,7 @@
 package keys
 
 import (
-	"bytes"
-	"cmp"
 	"crypto/sha512"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -98,68 +95,4 @@ func decimalChunks(h []byte, groups int) string {
 		out = append(out, s...)
 	}
 	return string(out)
-}
-
-// The constructions below came first and are weaker: both hash values that
-// the host chooses together into one short number, so a host can search its
-// own keys for two that collide (about 2^50 work for SafetyNumber, 2^33 for
-// GroupFingerprint) instead of matching an honest member's keys.
-
-const (
-	labelSafety = "ssc safety v1"
-	labelGroup  = "ssc group v1"
-)
-
-// RosterEntry is one member of a roster as GroupFingerprint covers it.
-//
-// Deprecated: only GroupFingerprint uses it.
-type RosterEntry struct {
-	Name     string
-	Identity PublicIdentity
-}
-
-// SafetyNumber returns the number a and b compare to check that each holds
-// the other's real keys in this session: 30 digits in six groups of five. It
-// does not depend on the order of a and b.
-//
-// Deprecated: a host can make two of these match for about 2^50 work. Use
-// PairSafetyNumber of the two members' MemberFingerprint values.
-func SafetyNumber(sessionID []byte, a, b PublicIdentity) string {
-	fa, fb := safetyHash(sessionID, a), safetyHash(sessionID, b)
-	if bytes.Compare(fa[:], fb[:]) > 0 {
-		fa, fb = fb, fa
-	}
-	h := sha512.Sum512(append(fa[:], fb[:]...))
-	return FormatDigits(decimalChunks(h[:], 6))
-}
-
-func safetyHash(sessionID []byte, p PublicIdentity) [sha512.Size]byte {
-	return sha512.Sum512(lvCat([]byte(labelSafety), sessionID, p.SignKey, p.KEMKey))
-}
-
-// GroupFingerprint returns a digest of the whole roster, names included, that
-// every member can compare at once: 20 digits in four groups of five. It does
-// not depend on the order of roster.
-//
-// Deprecated: the host chooses the whole roster, so it can make two views of
-// it match for about 2^33 work. Show every member's MemberFingerprint instead,
-// for that member to compare with its own.
-func GroupFingerprint(sessionID []byte, roster []RosterEntry) string {
-	sorted := slices.Clone(roster)
-	// Entries sharing a signing key (which an honest host never sends) are
-	// ordered by the rest, so that no order of them changes the result.
-	slices.SortFunc(sorted, func(x, y RosterEntry) int {
-		return cmp.Or(
-			bytes.Compare(x.Identity.SignKey, y.Identity.SignKey),
-			bytes.Compare(x.Identity.KEMKey, y.Identity.KEMKey),
-			strings.Compare(x.Name, y.Name),
-		)
-	})
-	parts := make([][]byte, 0, 2+3*len(sorted))
-	parts = append(parts, []byte(labelGroup), sessionID)
-	for _, e := range sorted {
-		parts = append(parts, []byte(e.Name), e.Identity.SignKey, e.Identity.KEMKey)
-	}
-	h := sha512.Sum512(lvCat(parts...))
-	return FormatDigits(decimalChunks(h[:], 4))
 }

@@ -124,15 +124,33 @@ func (c *Client) joined(msg *wire.Joined) []Event {
 	return events
 }
 
+// Fingerprint is the fingerprint of the member called name, this member
+// included: 30 digits computed from that member's own name and keys alone
+// (docs/protocol.md §5.6). Everyone in the room should see the same digits
+// for a member as that member reads out for itself; a host that swapped the
+// member's keys cannot make them match. ErrNoMember for a name nobody here has.
+func (c *Client) Fingerprint(name string) (string, error) {
+	return c.roster.fingerprint(name)
+}
+
 // SafetyNumber is the number this member and name compare, face to face or
-// by phone, to be sure no one substituted keys between them. It is
-// ErrNoMember for a name nobody here has and ErrSelf for this member's own.
+// by phone, to be sure no one substituted keys between them: the two
+// members' fingerprints side by side, 60 digits. It is ErrNoMember for a
+// name nobody here has and ErrSelf for this member's own.
 func (c *Client) SafetyNumber(name string) (string, error) {
 	m, err := c.roster.other(name)
 	if err != nil {
 		return "", err
 	}
-	return keys.SafetyNumber(c.sessionID, c.id.Public, m.Identity), nil
+	theirs, err := c.roster.fingerprint(m.Name)
+	if err != nil {
+		return "", err
+	}
+	ours, err := c.roster.fingerprint(c.name)
+	if err != nil {
+		return "", err
+	}
+	return keys.PairSafetyNumber(ours, theirs), nil
 }
 
 // MarkVerified records that the user compared the safety number with name,
@@ -140,10 +158,4 @@ func (c *Client) SafetyNumber(name string) (string, error) {
 // other keys, the mark goes and a ProblemKeysChanged warning says so.
 func (c *Client) MarkVerified(name string) (string, error) {
 	return c.roster.markVerified(name)
-}
-
-// GroupFingerprint summarises every member's keys: all honest members see
-// the same one, so comparing it checks the whole room at once.
-func (c *Client) GroupFingerprint() string {
-	return keys.GroupFingerprint(c.sessionID, c.roster.entries())
 }

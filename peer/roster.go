@@ -44,6 +44,9 @@ type roster struct {
 	members  map[string]Member  // by sanitize.NameKey
 	verified map[string]signKey // NameKey -> the signing key the user verified
 	last     map[signKey]uint64 // the last counter accepted under each signing key
+	// fingerprints caches keys.MemberFingerprint by signing key; a signing
+	// key belongs to one name and one HPKE key (the entry signs all three).
+	fingerprints map[signKey]string
 }
 
 func newRoster(self keys.PublicIdentity) *roster {
@@ -52,6 +55,8 @@ func newRoster(self keys.PublicIdentity) *roster {
 		members:  make(map[string]Member),
 		verified: make(map[string]signKey),
 		last:     make(map[signKey]uint64),
+
+		fingerprints: make(map[signKey]string),
 	}
 }
 
@@ -168,15 +173,24 @@ func (r *roster) list() []Member {
 	return out
 }
 
-// entries is the room as the group fingerprint summarises it.
-func (r *roster) entries() []keys.RosterEntry {
+// fingerprint returns the fingerprint of the member called name, computing
+// it once per key: it is deliberately slow to compute (keys.MemberFingerprint).
+func (r *roster) fingerprint(name string) (string, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]keys.RosterEntry, 0, len(r.members))
-	for _, m := range r.members {
-		out = append(out, keys.RosterEntry{Name: m.Name, Identity: m.Identity})
+	m, ok := r.members[sanitize.NameKey(name)]
+	fp, cached := r.fingerprints[signKeyOf(m.Identity)]
+	r.mu.Unlock()
+	if !ok {
+		return "", ErrNoMember
 	}
-	return out
+	if cached {
+		return fp, nil
+	}
+	fp = keys.MemberFingerprint(m.Identity, m.Name)
+	r.mu.Lock()
+	r.fingerprints[signKeyOf(m.Identity)] = fp
+	r.mu.Unlock()
+	return fp, nil
 }
 
 // accept decides whether a message the host relays as from, numbered

@@ -53,7 +53,7 @@ allowed() {
 	cli) echo "chat chat/console chat/jsonlines host peer discovery keys sanitize wire" ;;
 	host) echo "wire keys sanitize" ;;
 	peer) echo "wire keys sanitize" ;;
-	chat) echo "peer" ;;
+	chat) echo "peer keys sanitize" ;;
 	chat/console | chat/jsonlines) echo "chat peer sanitize keys wire" ;;
 	peer/peertest) echo "peer" ;;
 	host/hosttest) echo "host keys" ;;

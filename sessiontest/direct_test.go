@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ssc-chat/ssc/chat"
+	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
 	"github.com/ssc-chat/ssc/peer/peertest"
 )
@@ -58,11 +59,12 @@ func TestDirectMessageToAbsentMember(t *testing.T) {
 	wantOutput(t, "/msg nobody hello", member(t, alice, "/msg nobody hello"), `nobody called "nobody" is here`)
 }
 
-func TestVerifyAndGroupFingerprint(t *testing.T) {
+func TestVerifyAndFingerprints(t *testing.T) {
 	r := startRoom(t)
 	alice, aliceEv := r.join("alice")
 	bob, _ := r.join("bob")
 	aliceEv.Wait(t, "bob joining", peertest.Kind(peer.KindJoin))
+	r.opEvents.Wait(t, "bob joining", peertest.Kind(peer.KindJoin))
 
 	ab, err := alice.SafetyNumber("bob")
 	if err != nil {
@@ -75,13 +77,20 @@ func TestVerifyAndGroupFingerprint(t *testing.T) {
 	if ab != ba {
 		t.Fatalf("alice sees %s, bob sees %s", ab, ba)
 	}
-	if a, b, h := alice.GroupFingerprint(), bob.GroupFingerprint(), r.operator.GroupFingerprint(); a != b || b != h {
-		t.Fatalf("group fingerprints differ: %s %s %s", a, b, h)
+	// Everyone sees the same fingerprint for bob as bob reads out for himself.
+	own, err := bob.Fingerprint("bob")
+	if err != nil {
+		t.Fatal(err)
 	}
-	wantOutput(t, "/verify bob", member(t, alice, "/verify bob"), ab)
+	for who, c := range map[string]*peer.Client{"alice": alice, "the host": r.operator} {
+		if fp, err := c.Fingerprint("bob"); err != nil || fp != own {
+			t.Fatalf("%s sees bob's fingerprint as %s (%v), bob reads out %s", who, fp, err, own)
+		}
+	}
+	wantOutput(t, "/verify bob", member(t, alice, "/verify bob"), keys.FormatDigits(ab[keys.MemberFingerprintDigits:]))
 	wantOutput(t, "/verified bob", member(t, alice, "/verified bob"), "bob is marked verified")
 	who := member(t, alice, "/who")
-	for _, want := range []string{"group fingerprint: " + alice.GroupFingerprint(), "bob (verified, for ", "host (host, not verified"} {
+	for _, want := range []string{"fingerprint " + keys.FormatDigits(own), "bob (verified, for ", "host (host, not verified"} {
 		wantOutput(t, "/who", who, want)
 	}
 	// bob leaves and someone else takes the name: new keys, the mark goes, loudly.

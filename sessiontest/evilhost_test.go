@@ -330,8 +330,16 @@ func TestSubstitutedKeyShowsInSafetyNumbers(t *testing.T) {
 	carol := h.join("carol")
 	bob := bobMember
 
-	if a, b := alice.client.GroupFingerprint(), bob.client.GroupFingerprint(); a == b {
-		t.Fatalf("alice and bob see the same group fingerprint %s despite a swapped key", a)
+	// Carol reads out her own fingerprint: alice sees it, bob does not.
+	own, err := carol.client.Fingerprint("carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp, _ := alice.client.Fingerprint("carol"); fp != own {
+		t.Fatalf("alice sees carol's fingerprint as %s without any swap; carol reads %s", fp, own)
+	}
+	if fp, _ := bob.client.Fingerprint("carol"); fp == own {
+		t.Fatalf("bob sees carol's real fingerprint %s despite a swapped key", fp)
 	}
 	fromBob, err := bob.client.SafetyNumber("carol")
 	if err != nil {
