@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
 	"github.com/ssc-chat/ssc/wire"
 )
@@ -37,7 +38,7 @@ func pipeHost(t *testing.T, name string, notices int) *peer.Client {
 		}
 		io.Copy(io.Discard, ours)
 	}()
-	c, err := peer.Attach(context.Background(), theirs, name)
+	c, err := peer.Attach(context.Background(), theirs, name, keys.Fingerprint{})
 	if err != nil {
 		t.Fatal(err)
 	}

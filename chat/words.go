@@ -56,6 +56,12 @@ func warning(ev peer.Event) string {
 		return fmt.Sprintf("the host listed %s with keys that do not verify; ignoring them", names(ev.Names))
 	case peer.ProblemKeysChanged:
 		return fmt.Sprintf("%s has new keys since you verified them: compare /verify %s again before trusting them", ev.Name, ev.Name)
+	case peer.ProblemKeyReused:
+		return fmt.Sprintf("the host announced %s with keys already used in this session (an old entry brought back); ignoring it", ev.Name)
+	case peer.ProblemReplaced:
+		return fmt.Sprintf("the host announced %s again with other keys while %s was here: it may not be the same person; compare /verify %s", ev.Name, ev.Name, ev.Name)
+	case peer.ProblemBadKey:
+		return fmt.Sprintf("the host sent a key for %s that %s did not sign; nothing was sealed with it", ev.Name, ev.Name)
 	}
 	return fmt.Sprintf("the host sent something that failed a check (problem %d)", ev.Problem)
 }

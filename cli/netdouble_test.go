@@ -27,7 +27,7 @@ import (
 //		mDNS answers take. A file holds the lines
 //			host laptop.ssc.local.
 //			addr 127.0.0.1:7654
-//			txt "v=1"
+//			txt "v=2"
 //		and more txt lines, each a Go string literal (as the host may be),
 //		so that scripts can announce hostile sessions of their own. Without SSCTEST_MDNS
 //		nothing is announced and nothing found.

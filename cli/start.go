@@ -124,7 +124,7 @@ func start(c *cli.Context, io *stdio) error {
 		return err
 	}
 	op := &operator{Session: session}
-	member, err := peer.Attach(c.Context, conn, name)
+	member, err := peer.Attach(c.Context, conn, name, session.Fingerprint())
 	if err != nil {
 		return nameError(err)
 	}

@@ -37,7 +37,7 @@ func TestJoinAsksWhichSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A second session, whose title tries to take over the terminal.
-	evil := "host \"\\x1b[31mbox.ssc.local.\"\naddr 127.0.0.1:1\ntxt \"v=1\"\ntxt \"name=zed \\x1b]0;owned\\a\"\ntxt \"fp=" + strings.Repeat("a", 52) + "\"\n"
+	evil := "host \"\\x1b[31mbox.ssc.local.\"\naddr 127.0.0.1:1\ntxt \"v=2\"\ntxt \"name=zed \\x1b]0;owned\\a\"\ntxt \"fp=" + strings.Repeat("a", 52) + "\"\n"
 	if err := os.WriteFile(filepath.Join(mdns, "evil"), []byte(evil), 0o644); err != nil {
 		t.Fatal(err)
 	}

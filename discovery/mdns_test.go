@@ -99,7 +99,7 @@ func TestAnnounceBrowse(t *testing.T) {
 
 	// Hostile announcements, through the library's own responder: another
 	// version, and no fingerprint. They must not show up.
-	for i, txt := range [][]string{{"v=2", "name=future", "fp=" + fp}, {"v=1", "name=nofp"}} {
+	for i, txt := range [][]string{{"v=3", "name=future", "fp=" + fp}, {"v=2", "name=nofp"}} {
 		svc, err := mdns.NewMDNSService("hostile"+string(rune('a'+i)), ServiceType, "local.", "evil.local.", 9000+i, []net.IP{net.IPv4(127, 0, 0, 1)}, txt)
 		if err != nil {
 			t.Fatal(err)

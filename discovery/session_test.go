@@ -16,7 +16,7 @@ func record(title, host, addr, fingerprint string) Record {
 		Instance: "x._ssc._tcp.local.",
 		Host:     host,
 		Addr:     netip.MustParseAddrPort(addr),
-		TXT:      []string{"v=1", "name=" + title, "fp=" + fingerprint},
+		TXT:      []string{"v=2", "name=" + title, "fp=" + fingerprint},
 	}
 }
 
@@ -68,14 +68,14 @@ func TestSessions(t *testing.T) {
 		{
 			name: "malformed records left out",
 			records: []Record{
-				{Host: "h", Addr: netip.MustParseAddrPort("192.168.1.2:1"), TXT: []string{"v=2", "fp=" + fp}},
-				{Host: "h", Addr: netip.MustParseAddrPort("192.168.1.2:1"), TXT: []string{"v=1"}},
-				{Host: "h", Addr: netip.MustParseAddrPort("192.168.1.2:1"), TXT: []string{"v=1", "fp=" + fp, "name=\xff"}},
+				{Host: "h", Addr: netip.MustParseAddrPort("192.168.1.2:1"), TXT: []string{"v=3", "fp=" + fp}},
+				{Host: "h", Addr: netip.MustParseAddrPort("192.168.1.2:1"), TXT: []string{"v=2"}},
+				{Host: "h", Addr: netip.MustParseAddrPort("192.168.1.2:1"), TXT: []string{"v=2", "fp=" + fp, "name=\xff"}},
 				record("no port", "h", "192.168.1.2:0", fp),
 				record("unspecified", "h", "0.0.0.0:1", fp),
 				record("multicast", "h", "224.0.0.251:1", fp),
 				record("broadcast", "h", "255.255.255.255:1", fp),
-				{Host: "h", TXT: []string{"v=1", "fp=" + fp}},
+				{Host: "h", TXT: []string{"v=2", "fp=" + fp}},
 				record("long host", strings.Repeat("h", 256), "192.168.1.2:1", fp),
 				record("ok", "h", "192.168.1.2:1", fp),
 			},

@@ -16,7 +16,7 @@ const (
 	// ProtocolVersion is the ssc protocol version a session announces; it
 	// equals wire.Version (discovery imports no ssc package, so a test in
 	// package main keeps the two together).
-	ProtocolVersion = 1
+	ProtocolVersion = 2
 	// MaxTitleBytes bounds a session's display name in a TXT record, so that
 	// "name=" and the title stay well under the 255 bytes of a TXT string.
 	MaxTitleBytes = 200

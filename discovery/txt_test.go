@@ -17,37 +17,37 @@ func TestParseTXT(t *testing.T) {
 		want  Info
 		wrong error // when the record must be refused
 	}{
-		{name: "as announced", txt: []string{"v=1", "name=alice's session", "fp=" + fp}, want: Info{Title: "alice's session", Fingerprint: fp}},
-		{name: "any order", txt: []string{"fp=" + fp, "name=x", "v=1"}, want: Info{Title: "x", Fingerprint: fp}},
-		{name: "keys ignore case", txt: []string{"V=1", "Name=x", "FP=" + strings.ToUpper(fp)}, want: Info{Title: "x", Fingerprint: fp}},
-		{name: "no name", txt: []string{"v=1", "fp=" + fp}, want: Info{Fingerprint: fp}},
-		{name: "name at the limit", txt: []string{"v=1", "name=" + long, "fp=" + fp}, want: Info{Title: long, Fingerprint: fp}},
-		{name: "name with an equals sign", txt: []string{"v=1", "name=a=b", "fp=" + fp}, want: Info{Title: "a=b", Fingerprint: fp}},
+		{name: "as announced", txt: []string{"v=2", "name=alice's session", "fp=" + fp}, want: Info{Title: "alice's session", Fingerprint: fp}},
+		{name: "any order", txt: []string{"fp=" + fp, "name=x", "v=2"}, want: Info{Title: "x", Fingerprint: fp}},
+		{name: "keys ignore case", txt: []string{"V=2", "Name=x", "FP=" + strings.ToUpper(fp)}, want: Info{Title: "x", Fingerprint: fp}},
+		{name: "no name", txt: []string{"v=2", "fp=" + fp}, want: Info{Fingerprint: fp}},
+		{name: "name at the limit", txt: []string{"v=2", "name=" + long, "fp=" + fp}, want: Info{Title: long, Fingerprint: fp}},
+		{name: "name with an equals sign", txt: []string{"v=2", "name=a=b", "fp=" + fp}, want: Info{Title: "a=b", Fingerprint: fp}},
 		// Shown only after sanitising, but not refused: that is the display's job.
-		{name: "control characters in the name", txt: []string{"v=1", "name=\x1b[2J\x1b]0;owned\x07\u202e", "fp=" + fp}, want: Info{Title: "\x1b[2J\x1b]0;owned\x07\u202e", Fingerprint: fp}},
-		{name: "unknown keys ignored", txt: []string{"v=1", "fp=" + fp, "color=red", "flag", "=nokey", ""}, want: Info{Fingerprint: fp}},
+		{name: "control characters in the name", txt: []string{"v=2", "name=\x1b[2J\x1b]0;owned\x07\u202e", "fp=" + fp}, want: Info{Title: "\x1b[2J\x1b]0;owned\x07\u202e", Fingerprint: fp}},
+		{name: "unknown keys ignored", txt: []string{"v=2", "fp=" + fp, "color=red", "flag", "=nokey", ""}, want: Info{Fingerprint: fp}},
 		// RFC 6763 §6.4: only the first occurrence of a key counts.
-		{name: "duplicate name", txt: []string{"v=1", "name=first", "name=second", "fp=" + fp}, want: Info{Title: "first", Fingerprint: fp}},
-		{name: "duplicate fingerprint", txt: []string{"v=1", "fp=" + fp, "fp=" + strings.Repeat("a", 52)}, want: Info{Fingerprint: fp}},
-		{name: "duplicate version", txt: []string{"v=1", "v=2", "fp=" + fp}, want: Info{Fingerprint: fp}},
-		{name: "duplicate version, other first", txt: []string{"v=2", "v=1", "fp=" + fp}, wrong: ErrOtherVersion},
+		{name: "duplicate name", txt: []string{"v=2", "name=first", "name=second", "fp=" + fp}, want: Info{Title: "first", Fingerprint: fp}},
+		{name: "duplicate fingerprint", txt: []string{"v=2", "fp=" + fp, "fp=" + strings.Repeat("a", 52)}, want: Info{Fingerprint: fp}},
+		{name: "duplicate version", txt: []string{"v=2", "v=3", "fp=" + fp}, want: Info{Fingerprint: fp}},
+		{name: "duplicate version, other first", txt: []string{"v=3", "v=2", "fp=" + fp}, wrong: ErrOtherVersion},
 
 		{name: "empty", txt: nil, wrong: ErrBadTXT},
 		{name: "no version", txt: []string{"name=x", "fp=" + fp}, wrong: ErrBadTXT},
 		{name: "version without value", txt: []string{"v", "fp=" + fp}, wrong: ErrOtherVersion},
-		{name: "other version", txt: []string{"v=2", "name=x", "fp=" + fp}, wrong: ErrOtherVersion},
+		{name: "other version", txt: []string{"v=3", "name=x", "fp=" + fp}, wrong: ErrOtherVersion},
 		{name: "version with spaces", txt: []string{"v= 1", "fp=" + fp}, wrong: ErrOtherVersion},
 		{name: "version with leading zero", txt: []string{"v=01", "fp=" + fp}, wrong: ErrOtherVersion},
-		{name: "no fingerprint", txt: []string{"v=1", "name=x"}, wrong: ErrBadTXT},
-		{name: "short fingerprint", txt: []string{"v=1", "fp=" + fp[:51]}, wrong: ErrBadTXT},
-		{name: "fingerprint not base32", txt: []string{"v=1", "fp=" + strings.Repeat("1", 52)}, wrong: ErrBadTXT},
-		{name: "fingerprint with a newline", txt: []string{"v=1", "fp=" + fp[:26] + "\n" + fp[27:]}, wrong: ErrBadTXT},
-		{name: "fingerprint non-canonical", txt: []string{"v=1", "fp=" + fp[:51] + "r"}, wrong: ErrBadTXT},
-		{name: "fingerprint with a Kelvin sign", txt: []string{"v=1", "fp=\u212a" + fp[3:]}, wrong: ErrBadTXT},
-		{name: "name too long", txt: []string{"v=1", "name=" + long + "x", "fp=" + fp}, wrong: ErrBadTXT},
-		{name: "name not UTF-8", txt: []string{"v=1", "name=\xff\xfe", "fp=" + fp}, wrong: ErrBadTXT},
-		{name: "string too long", txt: []string{"v=1", "fp=" + fp, "x=" + strings.Repeat("x", 254)}, wrong: ErrBadTXT},
-		{name: "too many strings", txt: append([]string{"v=1", "fp=" + fp}, slices.Repeat([]string{"x=1"}, maxTXTStrings)...), wrong: ErrBadTXT},
+		{name: "no fingerprint", txt: []string{"v=2", "name=x"}, wrong: ErrBadTXT},
+		{name: "short fingerprint", txt: []string{"v=2", "fp=" + fp[:51]}, wrong: ErrBadTXT},
+		{name: "fingerprint not base32", txt: []string{"v=2", "fp=" + strings.Repeat("1", 52)}, wrong: ErrBadTXT},
+		{name: "fingerprint with a newline", txt: []string{"v=2", "fp=" + fp[:26] + "\n" + fp[27:]}, wrong: ErrBadTXT},
+		{name: "fingerprint non-canonical", txt: []string{"v=2", "fp=" + fp[:51] + "r"}, wrong: ErrBadTXT},
+		{name: "fingerprint with a Kelvin sign", txt: []string{"v=2", "fp=\u212a" + fp[3:]}, wrong: ErrBadTXT},
+		{name: "name too long", txt: []string{"v=2", "name=" + long + "x", "fp=" + fp}, wrong: ErrBadTXT},
+		{name: "name not UTF-8", txt: []string{"v=2", "name=\xff\xfe", "fp=" + fp}, wrong: ErrBadTXT},
+		{name: "string too long", txt: []string{"v=2", "fp=" + fp, "x=" + strings.Repeat("x", 254)}, wrong: ErrBadTXT},
+		{name: "too many strings", txt: append([]string{"v=2", "fp=" + fp}, slices.Repeat([]string{"x=1"}, maxTXTStrings)...), wrong: ErrBadTXT},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,7 +70,7 @@ func TestMarshalTXT(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"v=1", "name=alice's session", "fp=" + fp}; !slices.Equal(txt, want) {
+	if want := []string{"v=2", "name=alice's session", "fp=" + fp}; !slices.Equal(txt, want) {
 		t.Fatalf("MarshalTXT = %q, want %q", txt, want)
 	}
 	for _, s := range txt {

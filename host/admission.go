@@ -149,8 +149,9 @@ func (s *Session) hello(conn net.Conn, r *wire.Reader, from string, local bool) 
 	}
 	// The entry's self-signature is checked once here so that a broken
 	// client learns at once; members check it again, as they trust no host.
-	pub := keys.PublicIdentity{SignKey: h.Identity.SignKey, KEMKey: h.Identity.KEMKey}
-	if keys.VerifyEntry(pub, name, h.Identity.Created, h.Identity.Sig) != nil { // keys and signature
+	// The HPKE key is kept, for whoever seals to the member (§5.4).
+	pub := keys.PublicIdentity{SignKey: h.Identity.SignKey, KEMHash: h.Identity.KEMHash}
+	if keys.VerifyEntry(s.sessionID(), pub, name, h.Identity.Created, h.Identity.Sig) != nil || keys.CheckKEMKey(pub, h.KEMKey) != nil {
 		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseBadName})
 	}
 	limit := rate.Limit(MessageRate)
@@ -158,6 +159,7 @@ func (s *Session) hello(conn net.Conn, r *wire.Reader, from string, local bool) 
 		limit = rate.Inf
 	}
 	m := newMember(conn, name, s.cfg.Now(), local, h.Identity, limit)
+	m.kemKey = h.KEMKey
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {

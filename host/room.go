@@ -21,6 +21,13 @@ const (
 	MessageBurst = 40 // lines at once
 )
 
+// Key requests (§5.4): enough to seal to a whole room at once, then a few a
+// second.
+const (
+	keyRate  = 20
+	keyBurst = DefaultMaxMembers
+)
+
 // member is one seated connection.
 type member struct {
 	name    string
@@ -29,8 +36,11 @@ type member struct {
 	local   bool
 	conn    net.Conn
 	limiter *rate.Limiter // used only by the member's reader
-	id      wire.Identity // public keys, relayed as the member signed them
-	out     *queue        // encoded frames, shared read-only between members
+	// keyLimiter bounds key requests; used only by the member's reader.
+	keyLimiter *rate.Limiter
+	id         wire.Identity // public keys, relayed as the member signed them
+	kemKey     []byte        // the HPKE key id commits to, sent to whoever asks
+	out        *queue        // encoded frames, shared read-only between members
 
 	seat   int  // index in Session.seated; guarded by Session.mu
 	closed bool // unseated, out closed; guarded by Session.mu
@@ -45,7 +55,9 @@ func newMember(conn net.Conn, name string, now time.Time, local bool, id wire.Id
 		local:   local,
 		conn:    conn,
 		limiter: rate.NewLimiter(limit, MessageBurst),
-		out:     newQueue(),
+
+		keyLimiter: rate.NewLimiter(keyRate, keyBurst),
+		out:        newQueue(),
 	}
 }
 
@@ -111,6 +123,8 @@ func (s *Session) serveMember(m *member, r *wire.Reader) {
 			s.say(m, msg)
 		case *wire.Direct:
 			s.direct(m, msg)
+		case *wire.KeyRequest:
+			s.key(m, msg)
 		case *wire.Bye:
 			s.leave(m, wire.LeaveQuit)
 			return
@@ -170,6 +184,26 @@ func (s *Session) direct(m *member, msg *wire.Direct) {
 		}
 	}
 	s.dropSlowLocked(slow)
+}
+
+// key answers a member's request for another's HPKE key, with nothing when
+// nobody by that name is here (§5.4). Keys cost a token of their own
+// limiter: a member may seal to everyone, but not pull keys in a loop.
+func (s *Session) key(m *member, msg *wire.KeyRequest) {
+	if !m.keyLimiter.Allow() {
+		s.tell(m, "key request refused: you are asking faster than the session allows; wait a few seconds")
+		return
+	}
+	answer := &wire.Key{Name: msg.Name}
+	s.mu.Lock()
+	if to := s.members[sanitize.NameKey(msg.Name)]; to != nil && to.name == msg.Name {
+		answer.KEMKey = to.kemKey
+	}
+	s.mu.Unlock()
+	frame := mustFrame(answer)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m.out.push(frame)
 }
 
 // allow applies the member's rate limit, telling it when a line is refused.

@@ -52,7 +52,7 @@ func seat(tb testing.TB, s *Session, name string) (net.Conn, *wire.Reader) {
 		}
 		s.serveMember(m, r)
 	})
-	return theirs, hello(tb, theirs, name)
+	return theirs, hello(tb, theirs, s.sessionID(), name)
 }
 
 // seatOperator connects the operator's own member, as ssc start does.
@@ -62,19 +62,25 @@ func seatOperator(tb testing.TB, s *Session) (net.Conn, *wire.Reader) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return conn, hello(tb, conn, "host")
+	return conn, hello(tb, conn, s.sessionID(), "host")
+}
+
+// helloFrom is the Hello of a member with keys id in session sid.
+func helloFrom(id *keys.Identity, sid []byte, name string) *wire.Hello {
+	created := time.Now().UnixMilli()
+	return &wire.Hello{Name: name, KEMKey: id.KEMKey, Identity: wire.Identity{
+		SignKey: id.Public.SignKey, KEMHash: id.Public.KEMHash, Created: created, Sig: id.SignEntry(sid, name, created),
+	}}
 }
 
 // hello names a member with fresh keys and reads its Welcome.
-func hello(tb testing.TB, theirs net.Conn, name string) *wire.Reader {
+func hello(tb testing.TB, theirs net.Conn, sid []byte, name string) *wire.Reader {
 	tb.Helper()
 	id, err := keys.GenerateIdentity()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	created := time.Now().UnixMilli()
-	hello := &wire.Hello{Name: name, Identity: wire.Identity{SignKey: id.Public.SignKey, KEMKey: id.Public.KEMKey, Created: created, Sig: id.SignEntry(name, created)}}
-	if err := wire.Write(theirs, hello); err != nil {
+	if err := wire.Write(theirs, helloFrom(id, sid, name)); err != nil {
 		tb.Fatal(err)
 	}
 	r := wire.NewReader(theirs, wire.MaxWelcomeFrame)
@@ -277,15 +283,23 @@ func TestHelloWithBadIdentityIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	created := time.Now().UnixMilli()
-	good := wire.Identity{SignKey: id.Public.SignKey, KEMKey: id.Public.KEMKey, Created: created, Sig: id.SignEntry("alice", created)}
+	good := helloFrom(id, s.sessionID(), "alice").Identity
+	created = good.Created
+	kem := id.KEMKey
+	other, err := keys.GenerateIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name  string
 		hello *wire.Hello
 	}{
-		{"signed for another name", &wire.Hello{Name: "mallory", Identity: good}},
-		{"another time", &wire.Hello{Name: "alice", Identity: wire.Identity{SignKey: good.SignKey, KEMKey: good.KEMKey, Created: created + 1, Sig: good.Sig}}},
-		{"not a KEM key", &wire.Hello{Name: "alice", Identity: wire.Identity{SignKey: good.SignKey, KEMKey: make([]byte, wire.KEMKeySize), Created: created, Sig: good.Sig}}},
-		{"name not in its canonical form", &wire.Hello{Name: " alice", Identity: good}},
+		{"signed for another name", &wire.Hello{Name: "mallory", Identity: good, KEMKey: kem}},
+		{"another time", &wire.Hello{Name: "alice", Identity: wire.Identity{SignKey: good.SignKey, KEMHash: good.KEMHash, Created: created + 1, Sig: good.Sig}, KEMKey: kem}},
+		{"signed for another session", &wire.Hello{Name: "alice", Identity: helloFrom(id, make([]byte, 32), "alice").Identity, KEMKey: kem}},
+		{"someone else's KEM key", &wire.Hello{Name: "alice", Identity: good, KEMKey: other.KEMKey}},
+		{"not a KEM key", &wire.Hello{Name: "alice", Identity: good, KEMKey: make([]byte, wire.KEMKeySize)}},
+		{"name not in its canonical form", &wire.Hello{Name: " alice", Identity: good, KEMKey: kem}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -321,8 +335,7 @@ func TestSigningKeyGetsOneSeatPerSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	created := time.Now().UnixMilli()
-	entry := &wire.Hello{Name: "alice", Identity: wire.Identity{SignKey: id.Public.SignKey, KEMKey: id.Public.KEMKey, Created: created, Sig: id.SignEntry("alice", created)}}
+	entry := helloFrom(id, s.sessionID(), "alice")
 	try := func() (net.Conn, wire.Message) {
 		ours, theirs := net.Pipe()
 		s.wg.Go(func() {

@@ -36,5 +36,5 @@ func ExporterSID(cs tls.ConnectionState) ([]byte, error) {
 // roles, and binds the host's certificate: a joiner that reached a different
 // certificate computes a different generator and fails key confirmation.
 func AdmissionCI(host Fingerprint) []byte {
-	return lvCat([]byte("ssc admission v1"), []byte("A_joiner"), []byte("B_host"), host[:])
+	return lvCat([]byte("ssc admission v2"), []byte("A_joiner"), []byte("B_host"), host[:])
 }

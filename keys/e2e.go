@@ -5,6 +5,8 @@ import (
 	"crypto/ed25519"
 	"crypto/hpke"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -28,6 +30,8 @@ const (
 	// 1184-byte ML-KEM-768 encapsulation key followed by the 32-byte X25519
 	// share.
 	KEMKeySize = 1184 + 32
+	// KEMHashSize is the length of a KEM key's hash, as roster entries carry it.
+	KEMHashSize = sha256.Size
 	// SignatureSize is the length of an Ed25519 signature.
 	SignatureSize = ed25519.SignatureSize
 	// SealOverhead is how much longer a sealed direct message is than its
@@ -37,10 +41,10 @@ const (
 )
 
 const (
-	labelEntry      = "ssc entry v1"
+	labelEntry      = "ssc entry v2"
 	labelChat       = "ssc chat v1"
 	labelDirect     = "ssc direct v1"
-	labelDirectSeal = "ssc direct seal v1"
+	labelDirectSeal = "ssc direct seal v2"
 )
 
 var (
@@ -68,37 +72,87 @@ var (
 	aead = hpke.ChaCha20Poly1305()
 )
 
-// PublicIdentity is a member's public keys as the roster carries them.
+// PublicIdentity is a member's public keys as the roster carries them: the
+// signing key, and the HPKE key by its SHA-256. The entry signature covers
+// both, so the hash pins the HPKE key that whoever seals to the member
+// fetches (CheckKEMKey) without every roster carrying 1.2 KB per member.
 type PublicIdentity struct {
 	SignKey []byte // Ed25519 public key, SignKeySize bytes
-	KEMKey  []byte // HPKE MLKEM768-X25519 public key as KEM.NewPublicKey takes it, KEMKeySize bytes
+	KEMHash []byte // SHA-256 of the HPKE MLKEM768-X25519 public key, KEMHashSize bytes
 }
 
-// Check reports whether p has keys of the right sizes and a KEMKey that
-// parses; the error wraps ErrBadIdentity.
+// Check reports whether p has keys of the right sizes and a signing key
+// that is not of small order; the error wraps ErrBadIdentity. A small-order
+// key would let anyone "sign" as it: Ed25519 verification as Go does it
+// accepts a signature made without any private key.
 func (p PublicIdentity) Check() error {
-	_, err := p.kemPublicKey()
+	switch {
+	case len(p.SignKey) != SignKeySize:
+		return fmt.Errorf("%w: sign key is %d bytes, want %d", ErrBadIdentity, len(p.SignKey), SignKeySize)
+	case len(p.KEMHash) != KEMHashSize:
+		return fmt.Errorf("%w: kem key hash is %d bytes, want %d", ErrBadIdentity, len(p.KEMHash), KEMHashSize)
+	case smallOrder(p.SignKey):
+		return fmt.Errorf("%w: sign key of small order", ErrBadIdentity)
+	}
+	return nil
+}
+
+// Equal reports whether p and q hold the same keys.
+func (p PublicIdentity) Equal(q PublicIdentity) bool {
+	return bytes.Equal(p.SignKey, q.SignKey) && bytes.Equal(p.KEMHash, q.KEMHash)
+}
+
+// KEMHash is the hash of an HPKE public key that roster entries carry.
+func KEMHash(kemKey []byte) []byte {
+	h := sha256.Sum256(kemKey)
+	return h[:]
+}
+
+// CheckKEMKey reports whether kemKey is the HPKE key p's entry commits to,
+// and parses; the error wraps ErrBadIdentity.
+func CheckKEMKey(p PublicIdentity, kemKey []byte) error {
+	_, err := kemPublicKey(p, kemKey)
 	return err
 }
 
-// kemPublicKey checks p as Check does and returns its parsed HPKE key.
-func (p PublicIdentity) kemPublicKey() (hpke.PublicKey, error) {
-	if len(p.SignKey) != SignKeySize {
-		return nil, fmt.Errorf("%w: sign key is %d bytes, want %d", ErrBadIdentity, len(p.SignKey), SignKeySize)
+func kemPublicKey(p PublicIdentity, kemKey []byte) (hpke.PublicKey, error) {
+	if len(kemKey) != KEMKeySize {
+		return nil, fmt.Errorf("%w: kem key is %d bytes, want %d", ErrBadIdentity, len(kemKey), KEMKeySize)
 	}
-	if len(p.KEMKey) != KEMKeySize {
-		return nil, fmt.Errorf("%w: kem key is %d bytes, want %d", ErrBadIdentity, len(p.KEMKey), KEMKeySize)
+	if subtle.ConstantTimeCompare(KEMHash(kemKey), p.KEMHash) != 1 {
+		return nil, fmt.Errorf("%w: kem key is not the one the entry signs", ErrBadIdentity)
 	}
-	pk, err := kem.NewPublicKey(p.KEMKey)
+	pk, err := kem.NewPublicKey(kemKey)
 	if err != nil {
 		return nil, fmt.Errorf("%w: kem key: %v", ErrBadIdentity, err)
 	}
 	return pk, nil
 }
 
-// Equal reports whether p and q hold the same keys.
-func (p PublicIdentity) Equal(q PublicIdentity) bool {
-	return bytes.Equal(p.SignKey, q.SignKey) && bytes.Equal(p.KEMKey, q.KEMKey)
+// smallOrderKeys are the encodings of the points of small order on
+// edwards25519, with the sign bit cleared, non-canonical ones included
+// (as libsodium lists them): 0 and 1 and their non-canonical forms p and
+// p+1, p-1, and the two points of order 8.
+var smallOrderKeys = [][SignKeySize]byte{
+	{},
+	{0x01},
+	{0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},
+	{0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},
+	{0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+	{0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+	{0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+}
+
+func smallOrder(key []byte) bool {
+	var k [SignKeySize]byte
+	copy(k[:], key)
+	k[SignKeySize-1] &= 0x7f
+	for _, bad := range smallOrderKeys {
+		if k == bad {
+			return true
+		}
+	}
+	return false
 }
 
 // Identity is a member's private keys for one session. Its methods may be
@@ -108,6 +162,9 @@ type Identity struct {
 	kemKey  hpke.PrivateKey    // nil once wiped
 
 	Public PublicIdentity
+	// KEMKey is the HPKE public key that Public.KEMHash commits to: sent in
+	// the member's Hello, and by the host to whoever seals to the member.
+	KEMKey []byte
 }
 
 // GenerateIdentity creates fresh keys for one session.
@@ -125,13 +182,15 @@ func GenerateIdentity() (*Identity, error) {
 }
 
 func newIdentity(signKey ed25519.PrivateKey, kemKey hpke.PrivateKey) *Identity {
+	kemPublic := kemKey.PublicKey().Bytes()
 	return &Identity{
 		signKey: signKey,
 		kemKey:  kemKey,
 		Public: PublicIdentity{
 			SignKey: bytes.Clone(signKey.Public().(ed25519.PublicKey)),
-			KEMKey:  kemKey.PublicKey().Bytes(),
+			KEMHash: KEMHash(kemPublic),
 		},
+		KEMKey: kemPublic,
 	}
 }
 
@@ -164,22 +223,22 @@ func (id *Identity) sign(msg []byte) []byte {
 }
 
 // SignEntry signs the roster entry that pairs name and this identity's KEM key
-// with its signing key, so a host cannot pair someone's signing key with a
-// KEM key of its own. created is the entry's creation time as the roster
-// carries it.
-func (id *Identity) SignEntry(name string, created int64) []byte {
-	return id.sign(entryMessage(name, id.Public, created))
+// with its signing key in one session, so a host can neither pair someone's
+// signing key with a KEM key of its own nor bring an entry from another
+// session. created is the entry's creation time as the roster carries it.
+func (id *Identity) SignEntry(sessionID []byte, name string, created int64) []byte {
+	return id.sign(entryMessage(sessionID, name, id.Public, created))
 }
 
 // VerifyEntry checks pub with Check, then sig as pub's signature of the roster
-// entry (name, pub, created). A malformed pub gives an error wrapping
+// entry (session, name, pub, created). A malformed pub gives an error wrapping
 // ErrBadIdentity, a signature that does not verify one wrapping
-// ErrBadSignature; an entry it accepts is safe to seal to.
-func VerifyEntry(pub PublicIdentity, name string, created int64, sig []byte) error {
+// ErrBadSignature.
+func VerifyEntry(sessionID []byte, pub PublicIdentity, name string, created int64, sig []byte) error {
 	if err := pub.Check(); err != nil {
 		return err
 	}
-	return verify(pub.SignKey, entryMessage(name, pub, created), sig)
+	return verify(pub.SignKey, entryMessage(sessionID, name, pub, created), sig)
 }
 
 // SignMessage signs chat message number counter of this sender in the session.
@@ -193,16 +252,17 @@ func VerifyMessage(sessionID []byte, sender PublicIdentity, counter uint64, body
 	return verify(sender.SignKey, chatMessage(sessionID, sender.SignKey, counter, body), sig)
 }
 
-// SealDirect encrypts plaintext to to and signs the result as direct message
+// SealDirect encrypts plaintext to to, whose HPKE key is toKEM (checked
+// against the hash to's entry signs), and signs the result as direct message
 // counter. Callers pad plaintext first. The HPKE info binds the session, both
 // signing keys and the recipient's KEM key; the signature binds the session,
 // both signing keys, the counter and the sealed bytes, so the host can neither
 // read, re-seal nor redirect the message.
-func (id *Identity) SealDirect(sessionID []byte, to PublicIdentity, counter uint64, plaintext []byte) (sealed, sig []byte, err error) {
+func (id *Identity) SealDirect(sessionID []byte, to PublicIdentity, toKEM []byte, counter uint64, plaintext []byte) (sealed, sig []byte, err error) {
 	if id.signKey == nil {
 		return nil, nil, errWiped
 	}
-	pk, err := to.kemPublicKey()
+	pk, err := kemPublicKey(to, toKEM)
 	if err != nil {
 		return nil, nil, fmt.Errorf("keys: sealing direct message: %w", err)
 	}
@@ -252,8 +312,8 @@ func verify(signKey, msg, sig []byte) error {
 }
 
 // entryMessage is what SignEntry signs.
-func entryMessage(name string, pub PublicIdentity, created int64) []byte {
-	return lvCat([]byte(labelEntry), []byte(name), pub.SignKey, pub.KEMKey, be64(uint64(created)))
+func entryMessage(sessionID []byte, name string, pub PublicIdentity, created int64) []byte {
+	return lvCat([]byte(labelEntry), sessionID, []byte(name), pub.SignKey, pub.KEMHash, be64(uint64(created)))
 }
 
 // chatMessage is what SignMessage signs.
@@ -263,7 +323,7 @@ func chatMessage(sessionID, senderSignKey []byte, counter uint64, body []byte) [
 
 // directInfo is the HPKE info of a direct message (RFC 9180, Section 5.1).
 func directInfo(sessionID, senderSignKey []byte, to PublicIdentity) []byte {
-	return lvCat([]byte(labelDirectSeal), sessionID, senderSignKey, to.SignKey, to.KEMKey)
+	return lvCat([]byte(labelDirectSeal), sessionID, senderSignKey, to.SignKey, to.KEMHash)
 }
 
 // directMessage is what SealDirect signs.

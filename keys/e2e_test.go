@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/hpke"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -57,8 +58,11 @@ func TestKEMKeySize(t *testing.T) {
 	if n := len(id.kemKey.PublicKey().Bytes()); n != KEMKeySize {
 		t.Errorf("MLKEM768X25519 public key is %d bytes, KEMKeySize is %d", n, KEMKeySize)
 	}
-	if n := len(id.Public.KEMKey); n != KEMKeySize {
-		t.Errorf("Public.KEMKey is %d bytes, want %d", n, KEMKeySize)
+	if n := len(id.KEMKey); n != KEMKeySize {
+		t.Errorf("KEMKey is %d bytes, want %d", n, KEMKeySize)
+	}
+	if n := len(id.Public.KEMHash); n != KEMHashSize {
+		t.Errorf("Public.KEMHash is %d bytes, want %d", n, KEMHashSize)
 	}
 	if n := len(id.Public.SignKey); n != SignKeySize {
 		t.Errorf("Public.SignKey is %d bytes, want %d", n, SignKeySize)
@@ -75,13 +79,13 @@ func TestGenerateIdentity(t *testing.T) {
 			t.Errorf("generated identity fails Check: %v", err)
 		}
 	}
-	if bytes.Equal(a.Public.SignKey, b.Public.SignKey) || bytes.Equal(a.Public.KEMKey, b.Public.KEMKey) {
+	if bytes.Equal(a.Public.SignKey, b.Public.SignKey) || bytes.Equal(a.KEMKey, b.KEMKey) || bytes.Equal(a.Public.KEMHash, b.Public.KEMHash) {
 		t.Error("two generated identities share a key")
 	}
 	if !a.Public.Equal(a.Public) || a.Public.Equal(b.Public) {
 		t.Error("Equal is wrong")
 	}
-	mixed := PublicIdentity{SignKey: a.Public.SignKey, KEMKey: b.Public.KEMKey}
+	mixed := PublicIdentity{SignKey: a.Public.SignKey, KEMHash: b.Public.KEMHash}
 	if a.Public.Equal(mixed) || mixed.Equal(b.Public) {
 		t.Error("Equal ignores a key")
 	}
@@ -89,6 +93,16 @@ func TestGenerateIdentity(t *testing.T) {
 
 func TestPublicIdentityCheck(t *testing.T) {
 	id := testIdentity(t).Public
+	// Encodings of points of small order, some non-canonical, some with the
+	// sign bit set: no private key stands behind them, and Go's Ed25519
+	// verification accepts forged signatures under some of them.
+	smallOrder := func(hexKey string) PublicIdentity {
+		k, err := hex.DecodeString(hexKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return PublicIdentity{k, id.KEMHash}
+	}
 	tests := []struct {
 		name string
 		pub  PublicIdentity
@@ -96,13 +110,18 @@ func TestPublicIdentityCheck(t *testing.T) {
 	}{
 		{"valid", id, true},
 		{"empty", PublicIdentity{}, false},
-		{"short sign key", PublicIdentity{id.SignKey[:31], id.KEMKey}, false},
-		{"long sign key", PublicIdentity{append(bytes.Clone(id.SignKey), 0), id.KEMKey}, false},
-		{"short kem key", PublicIdentity{id.SignKey, id.KEMKey[:KEMKeySize-1]}, false},
-		{"long kem key", PublicIdentity{id.SignKey, append(bytes.Clone(id.KEMKey), 0)}, false},
-		// 0xfff is no ML-KEM coefficient: they are reduced mod 3329.
-		{"unreduced kem key", PublicIdentity{id.SignKey, bytes.Repeat([]byte{0xff}, KEMKeySize)}, false},
-		{"keys swapped", PublicIdentity{id.KEMKey, id.SignKey}, false},
+		{"short sign key", PublicIdentity{id.SignKey[:31], id.KEMHash}, false},
+		{"long sign key", PublicIdentity{append(bytes.Clone(id.SignKey), 0), id.KEMHash}, false},
+		{"short kem hash", PublicIdentity{id.SignKey, id.KEMHash[:KEMHashSize-1]}, false},
+		{"long kem hash", PublicIdentity{id.SignKey, append(bytes.Clone(id.KEMHash), 0)}, false},
+		{"identity point", smallOrder("0100000000000000000000000000000000000000000000000000000000000000"), false},
+		{"order 4, all zero", smallOrder("0000000000000000000000000000000000000000000000000000000000000000"), false},
+		{"order 4, sign bit", smallOrder("0000000000000000000000000000000000000000000000000000000000000080"), false},
+		{"order 2", smallOrder("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), false},
+		{"order 8", smallOrder("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"), false},
+		{"order 8, sign bit", smallOrder("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"), false},
+		{"identity, non-canonical", smallOrder("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), false},
+		{"zero, non-canonical with sign bit", smallOrder("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,45 +136,72 @@ func TestPublicIdentityCheck(t *testing.T) {
 	}
 }
 
+// The HPKE key fetched for sealing must be the one the entry signs.
+func TestCheckKEMKey(t *testing.T) {
+	a, b := testIdentity(t), testIdentity(t)
+	if err := CheckKEMKey(a.Public, a.KEMKey); err != nil {
+		t.Fatalf("CheckKEMKey of a's own key: %v", err)
+	}
+	unreduced := bytes.Repeat([]byte{0xff}, KEMKeySize)
+	for name, tt := range map[string]struct {
+		pub PublicIdentity
+		key []byte
+	}{
+		"someone else's key":   {a.Public, b.KEMKey},
+		"short key":            {a.Public, a.KEMKey[:KEMKeySize-1]},
+		"long key":             {a.Public, append(bytes.Clone(a.KEMKey), 0)},
+		"no key":               {a.Public, nil},
+		"unparsable, but hash": {PublicIdentity{a.Public.SignKey, KEMHash(unreduced)}, unreduced},
+	} {
+		if err := CheckKEMKey(tt.pub, tt.key); !errors.Is(err, ErrBadIdentity) {
+			t.Errorf("%s: CheckKEMKey = %v, want %v", name, err, ErrBadIdentity)
+		}
+	}
+}
+
 func TestEntry(t *testing.T) {
 	a, c := testIdentity(t), testIdentity(t)
 	const name, created = "alice", int64(1767225600)
-	sig := a.SignEntry(name, created)
-	if err := VerifyEntry(a.Public, name, created, sig); err != nil {
+	sid, otherSession := []byte("session one"), []byte("session two")
+	sig := a.SignEntry(sid, name, created)
+	if err := VerifyEntry(sid, a.Public, name, created, sig); err != nil {
 		t.Fatalf("VerifyEntry of a genuine entry: %v", err)
 	}
 	tests := []struct {
 		name    string
+		sid     []byte
 		pub     PublicIdentity
 		entry   string
 		created int64
 		sig     []byte
 		want    error
 	}{
-		{"other name", a.Public, "mallory", created, sig, ErrBadSignature},
-		{"name with a suffix", a.Public, name + "\x00", created, sig, ErrBadSignature},
-		{"other time", a.Public, name, created + 1, sig, ErrBadSignature},
-		{"negative time", a.Public, name, -created, sig, ErrBadSignature},
-		{"host's kem key", PublicIdentity{a.Public.SignKey, c.Public.KEMKey}, name, created, sig, ErrBadSignature},
-		{"other sign key", PublicIdentity{c.Public.SignKey, a.Public.KEMKey}, name, created, sig, ErrBadSignature},
-		{"someone else's entry", c.Public, name, created, sig, ErrBadSignature},
-		{"no signature", a.Public, name, created, nil, ErrBadSignature},
-		{"short signature", a.Public, name, created, sig[:SignatureSize-1], ErrBadSignature},
-		{"long signature", a.Public, name, created, append(bytes.Clone(sig), 0), ErrBadSignature},
-		{"chat signature", a.Public, name, created, a.SignMessage(nil, uint64(created), []byte(name)), ErrBadSignature},
-		{"short sign key", PublicIdentity{a.Public.SignKey[:31], a.Public.KEMKey}, name, created, sig, ErrBadIdentity},
-		{"unparsable kem key", PublicIdentity{a.Public.SignKey, make([]byte, 3)}, name, created, sig, ErrBadIdentity},
+		{"other name", sid, a.Public, "mallory", created, sig, ErrBadSignature},
+		{"name with a suffix", sid, a.Public, name + "\x00", created, sig, ErrBadSignature},
+		{"other time", sid, a.Public, name, created + 1, sig, ErrBadSignature},
+		{"negative time", sid, a.Public, name, -created, sig, ErrBadSignature},
+		{"other session", otherSession, a.Public, name, created, sig, ErrBadSignature},
+		{"no session", nil, a.Public, name, created, sig, ErrBadSignature},
+		{"host's kem key", sid, PublicIdentity{a.Public.SignKey, c.Public.KEMHash}, name, created, sig, ErrBadSignature},
+		{"other sign key", sid, PublicIdentity{c.Public.SignKey, a.Public.KEMHash}, name, created, sig, ErrBadSignature},
+		{"someone else's entry", sid, c.Public, name, created, sig, ErrBadSignature},
+		{"no signature", sid, a.Public, name, created, nil, ErrBadSignature},
+		{"short signature", sid, a.Public, name, created, sig[:SignatureSize-1], ErrBadSignature},
+		{"long signature", sid, a.Public, name, created, append(bytes.Clone(sig), 0), ErrBadSignature},
+		{"chat signature", sid, a.Public, name, created, a.SignMessage(nil, uint64(created), []byte(name)), ErrBadSignature},
+		{"short sign key", sid, PublicIdentity{a.Public.SignKey[:31], a.Public.KEMHash}, name, created, sig, ErrBadIdentity},
+		{"short kem hash", sid, PublicIdentity{a.Public.SignKey, make([]byte, 3)}, name, created, sig, ErrBadIdentity},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := VerifyEntry(tt.pub, tt.entry, tt.created, tt.sig); !errors.Is(err, tt.want) {
+			if err := VerifyEntry(tt.sid, tt.pub, tt.entry, tt.created, tt.sig); !errors.Is(err, tt.want) {
 				t.Fatalf("VerifyEntry = %v, want %v", err, tt.want)
 			}
 		})
 	}
 	t.Run("signature bit flips", func(t *testing.T) {
 		flipBits(sig, func(bit int, s []byte) {
-			if err := VerifyEntry(a.Public, name, created, s); !errors.Is(err, ErrBadSignature) {
+			if err := VerifyEntry(sid, a.Public, name, created, s); !errors.Is(err, ErrBadSignature) {
 				t.Errorf("bit %d: VerifyEntry = %v, want %v", bit, err, ErrBadSignature)
 			}
 		})
@@ -202,7 +248,7 @@ func TestMessage(t *testing.T) {
 	})
 	t.Run("sender key", func(t *testing.T) {
 		flipBits(a.Public.SignKey, func(bit int, k []byte) {
-			mustFail(t, fmt.Sprintf("bit %d", bit), VerifyMessage(sid, PublicIdentity{k, a.Public.KEMKey}, counter, body, sig))
+			mustFail(t, fmt.Sprintf("bit %d", bit), VerifyMessage(sid, PublicIdentity{k, a.Public.KEMHash}, counter, body, sig))
 		})
 	})
 	tests := []struct {
@@ -220,7 +266,7 @@ func TestMessage(t *testing.T) {
 		{"short signature", sid, a.Public, body, sig[:SignatureSize-1]},
 		{"no sender key", sid, PublicIdentity{}, body, sig},
 		{"short sender key", sid, PublicIdentity{SignKey: a.Public.SignKey[:31]}, body, sig},
-		{"entry signature", sid, a.Public, body, a.SignEntry(string(body), counter)},
+		{"entry signature", sid, a.Public, body, a.SignEntry(sid, string(body), counter)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -238,7 +284,7 @@ func TestDirectRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sealed, sig, err := a.SealDirect(sid, b.Public, uint64(n), pt)
+			sealed, sig, err := a.SealDirect(sid, b.Public, b.KEMKey, uint64(n), pt)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -258,8 +304,8 @@ func TestDirectRoundTrip(t *testing.T) {
 		})
 	}
 	t.Run("fresh encapsulation", func(t *testing.T) {
-		s1, _, err1 := a.SealDirect(sid, b.Public, 1, []byte("same"))
-		s2, _, err2 := a.SealDirect(sid, b.Public, 1, []byte("same"))
+		s1, _, err1 := a.SealDirect(sid, b.Public, b.KEMKey, 1, []byte("same"))
+		s2, _, err2 := a.SealDirect(sid, b.Public, b.KEMKey, 1, []byte("same"))
 		if err1 != nil || err2 != nil {
 			t.Fatal(err1, err2)
 		}
@@ -268,7 +314,7 @@ func TestDirectRoundTrip(t *testing.T) {
 		}
 	})
 	t.Run("to self", func(t *testing.T) {
-		sealed, sig, err := a.SealDirect(sid, a.Public, 7, []byte("note"))
+		sealed, sig, err := a.SealDirect(sid, a.Public, a.KEMKey, 7, []byte("note"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -280,18 +326,20 @@ func TestDirectRoundTrip(t *testing.T) {
 
 func TestSealDirectBadRecipient(t *testing.T) {
 	a, b := testIdentity(t), testIdentity(t)
+	unreduced := bytes.Repeat([]byte{0xff}, KEMKeySize)
 	tests := []struct {
 		name string
 		to   PublicIdentity
+		key  []byte
 	}{
-		{"empty", PublicIdentity{}},
-		{"short sign key", PublicIdentity{b.Public.SignKey[:31], b.Public.KEMKey}},
-		{"short kem key", PublicIdentity{b.Public.SignKey, b.Public.KEMKey[:100]}},
-		{"unparsable kem key", PublicIdentity{b.Public.SignKey, bytes.Repeat([]byte{0xff}, KEMKeySize)}},
+		{"empty", PublicIdentity{}, nil},
+		{"short kem key", b.Public, b.KEMKey[:100]},
+		{"someone else's kem key", b.Public, a.KEMKey},
+		{"unparsable kem key", PublicIdentity{b.Public.SignKey, KEMHash(unreduced)}, unreduced},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sealed, sig, err := a.SealDirect(nil, tt.to, 0, []byte("hi"))
+			sealed, sig, err := a.SealDirect(nil, tt.to, tt.key, 0, []byte("hi"))
 			if !errors.Is(err, ErrBadIdentity) || sealed != nil || sig != nil {
 				t.Fatalf("SealDirect = %x, %x, %v; want %v", sealed, sig, err, ErrBadIdentity)
 			}
@@ -304,25 +352,25 @@ func TestDirectRejections(t *testing.T) {
 	sid := []byte("session one")
 	const counter = 42
 	pt := []byte("meet at noon")
-	sealed, sig, err := a.SealDirect(sid, b.Public, counter, pt)
+	sealed, sig, err := a.SealDirect(sid, b.Public, b.KEMKey, counter, pt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	otherSealed, otherSig, err := a.SealDirect(sid, b.Public, counter+1, []byte("another"))
+	otherSealed, otherSig, err := a.SealDirect(sid, b.Public, b.KEMKey, counter+1, []byte("another"))
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// The host re-seals other plaintext to b, as it can: everything in the
 	// info is public.
-	resealed, err := hpke.Seal(mustKEMKey(t, b.Public), kdf, aead, directInfo(sid, a.Public.SignKey, b.Public), []byte("meet at midnight"))
+	resealed, err := hpke.Seal(mustKEMKey(t, b), kdf, aead, directInfo(sid, a.Public.SignKey, b.Public), []byte("meet at midnight"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// a signs bytes sealed under another session's info: the signature holds
 	// for sid2 but the HPKE info does not.
 	sid2 := []byte("session two")
-	crossSealed, err := hpke.Seal(mustKEMKey(t, b.Public), kdf, aead, directInfo(sid, a.Public.SignKey, b.Public), pt)
+	crossSealed, err := hpke.Seal(mustKEMKey(t, b), kdf, aead, directInfo(sid, a.Public.SignKey, b.Public), pt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +437,7 @@ func TestDirectRejections(t *testing.T) {
 	})
 	t.Run("sender key bit flips", func(t *testing.T) {
 		flipBits(a.Public.SignKey, func(bit int, k []byte) {
-			if _, err := b.OpenDirect(sid, PublicIdentity{k, a.Public.KEMKey}, counter, sealed, sig); !errors.Is(err, ErrBadSignature) {
+			if _, err := b.OpenDirect(sid, PublicIdentity{k, a.Public.KEMHash}, counter, sealed, sig); !errors.Is(err, ErrBadSignature) {
 				t.Errorf("bit %d: OpenDirect = %v, want %v", bit, err, ErrBadSignature)
 			}
 		})
@@ -407,9 +455,9 @@ func TestDirectRejections(t *testing.T) {
 	}
 }
 
-func mustKEMKey(t testing.TB, p PublicIdentity) hpke.PublicKey {
+func mustKEMKey(t testing.TB, id *Identity) hpke.PublicKey {
 	t.Helper()
-	pk, err := p.kemPublicKey()
+	pk, err := kemPublicKey(id.Public, id.KEMKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,7 +466,7 @@ func mustKEMKey(t testing.TB, p PublicIdentity) hpke.PublicKey {
 
 func TestIdentityWipe(t *testing.T) {
 	a, b := testIdentity(t), testIdentity(t)
-	sealed, sig, err := a.SealDirect(nil, b.Public, 0, []byte("x"))
+	sealed, sig, err := a.SealDirect(nil, b.Public, b.KEMKey, 0, []byte("x"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,10 +482,10 @@ func TestIdentityWipe(t *testing.T) {
 	if s := b.SignMessage(nil, 0, nil); s != nil {
 		t.Errorf("SignMessage after Wipe = %x", s)
 	}
-	if s := b.SignEntry("b", 0); s != nil {
+	if s := b.SignEntry(nil, "b", 0); s != nil {
 		t.Errorf("SignEntry after Wipe = %x", s)
 	}
-	if _, _, err := b.SealDirect(nil, a.Public, 0, nil); err == nil {
+	if _, _, err := b.SealDirect(nil, a.Public, a.KEMKey, 0, nil); err == nil {
 		t.Error("SealDirect after Wipe succeeded")
 	}
 	if pt, err := b.OpenDirect(nil, a.Public, 0, sealed, sig); err == nil || pt != nil {
@@ -561,11 +609,11 @@ func regenerateFuzzDirectSeeds(t *testing.T, from, to *Identity) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	sealed, sig, err := from.SealDirect(fuzzDirectSession, to.Public, fuzzDirectCounter, fuzzDirectPlaintext)
+	sealed, sig, err := from.SealDirect(fuzzDirectSession, to.Public, to.KEMKey, fuzzDirectCounter, fuzzDirectPlaintext)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resealed, err := hpke.Seal(mustKEMKey(t, to.Public), kdf, aead, directInfo(fuzzDirectSession, from.Public.SignKey, to.Public), []byte(resealedPlaintext))
+	resealed, err := hpke.Seal(mustKEMKey(t, to), kdf, aead, directInfo(fuzzDirectSession, from.Public.SignKey, to.Public), []byte(resealedPlaintext))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -649,7 +697,7 @@ func BenchmarkSealDirect(b *testing.B) {
 	from, to := testIdentity(b), testIdentity(b)
 	sid, pt := make([]byte, 32), make([]byte, 512)
 	for i := 0; b.Loop(); i++ {
-		if _, _, err := from.SealDirect(sid, to.Public, uint64(i), pt); err != nil {
+		if _, _, err := from.SealDirect(sid, to.Public, to.KEMKey, uint64(i), pt); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -658,7 +706,7 @@ func BenchmarkSealDirect(b *testing.B) {
 func BenchmarkOpenDirect(b *testing.B) {
 	from, to := testIdentity(b), testIdentity(b)
 	sid, pt := make([]byte, 32), make([]byte, 512)
-	sealed, sig, err := from.SealDirect(sid, to.Public, 1, pt)
+	sealed, sig, err := from.SealDirect(sid, to.Public, to.KEMKey, 1, pt)
 	if err != nil {
 		b.Fatal(err)
 	}

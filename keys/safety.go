@@ -18,7 +18,7 @@ import (
 // keys, a second preimage, rather than any two inputs that collide.
 
 const (
-	labelMember = "ssc member fingerprint v1"
+	labelMember = "ssc member fingerprint v2"
 
 	// memberIterations is how many times MemberFingerprint hashes, as many as
 	// Signal does: each guess at a forged fingerprint costs that many SHA-512
@@ -40,11 +40,11 @@ const (
 // the host sent them, so the two agree only if the host passed the keys on
 // unchanged. FormatDigits shows it in groups of five.
 //
-// It is SHA-512 over lv_cat(label, name, signing key, HPKE key), then 5200
+// It is SHA-512 over lv_cat(label, name, signing key, SHA-256 of the HPKE key), then 5200
 // times SHA-512 of the previous output followed by that first digest; the
 // first 30 bytes of the last output give six groups of five digits.
 func MemberFingerprint(pub PublicIdentity, name string) string {
-	d := sha512.Sum512(lvCat([]byte(labelMember), []byte(name), pub.SignKey, pub.KEMKey))
+	d := sha512.Sum512(lvCat([]byte(labelMember), []byte(name), pub.SignKey, pub.KEMHash))
 	var buf [2 * sha512.Size]byte
 	copy(buf[sha512.Size:], d[:])
 	h := d

@@ -2,6 +2,7 @@ package keys
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/binary"
 	"encoding/hex"
@@ -25,7 +26,7 @@ var (
 func fixedPublic(c byte) PublicIdentity {
 	return PublicIdentity{
 		SignKey: bytes.Repeat([]byte{c}, SignKeySize),
-		KEMKey:  bytes.Repeat([]byte{c + 1}, KEMKeySize),
+		KEMHash: KEMHash(bytes.Repeat([]byte{c + 1}, KEMKeySize)),
 	}
 }
 
@@ -79,10 +80,15 @@ var (
 	pairFormat   = regexp.MustCompile(`^\d{60}$`)
 )
 
+// kemKeyOf maps the KEM hashes of the vectors back to their keys, so that
+// memberFingerprintSpelledOut can hash the key itself.
+var kemKeyOf = map[string][]byte{}
+
 // memberFingerprintSpelledOut is MemberFingerprint written out from
 // docs/protocol.md §5.6 independently of the code under test.
 func memberFingerprintSpelledOut(pub PublicIdentity, name string) string {
-	d := sha512.Sum512(lv([]byte("ssc member fingerprint v1"), []byte(name), pub.SignKey, pub.KEMKey))
+	kemHash := sha256.Sum256(kemKeyOf[string(pub.KEMHash)])
+	d := sha512.Sum512(lv([]byte("ssc member fingerprint v2"), []byte(name), pub.SignKey, kemHash[:]))
 	h := d
 	for range 5200 {
 		h = sha512.Sum512(append(bytes.Clone(h[:]), d[:]...))
@@ -126,7 +132,8 @@ func TestMemberFingerprintKnownAnswers(t *testing.T) {
 		if err := errors.Join(err1, err2); err != nil {
 			t.Fatalf("member %d: %v", i, err)
 		}
-		pub := PublicIdentity{SignKey: sign, KEMKey: kemKey}
+		pub := PublicIdentity{SignKey: sign, KEMHash: KEMHash(kemKey)}
+		kemKeyOf[string(pub.KEMHash)] = kemKey
 		if err := pub.Check(); err != nil {
 			t.Fatalf("member %d: %v", i, err)
 		}
@@ -185,12 +192,12 @@ func TestPairSafetyNumber(t *testing.T) {
 		a, b         PublicIdentity
 		aName, bName string
 	}{
-		{"a's sign key", PublicIdentity{flipBit(a.SignKey, 0), a.KEMKey}, b, "alice", "bob"},
-		{"a's kem key", PublicIdentity{a.SignKey, flipBit(a.KEMKey, 8*KEMKeySize-1)}, b, "alice", "bob"},
-		{"b's sign key", a, PublicIdentity{flipBit(b.SignKey, 255), b.KEMKey}, "alice", "bob"},
-		{"b's kem key", a, PublicIdentity{b.SignKey, flipBit(b.KEMKey, 4000)}, "alice", "bob"},
+		{"a's sign key", PublicIdentity{flipBit(a.SignKey, 0), a.KEMHash}, b, "alice", "bob"},
+		{"a's kem key", PublicIdentity{a.SignKey, flipBit(a.KEMHash, 8*KEMHashSize-1)}, b, "alice", "bob"},
+		{"b's sign key", a, PublicIdentity{flipBit(b.SignKey, 255), b.KEMHash}, "alice", "bob"},
+		{"b's kem key", a, PublicIdentity{b.SignKey, flipBit(b.KEMHash, 100)}, "alice", "bob"},
 		{"b replaced", a, testIdentity(t).Public, "alice", "bob"},
-		{"keys moved between a and b", PublicIdentity{a.SignKey, b.KEMKey}, PublicIdentity{b.SignKey, a.KEMKey}, "alice", "bob"},
+		{"keys moved between a and b", PublicIdentity{a.SignKey, b.KEMHash}, PublicIdentity{b.SignKey, a.KEMHash}, "alice", "bob"},
 		{"a renamed", a, b, "alicia", "bob"},
 		{"names swapped", a, b, "bob", "alice"},
 		{"b renamed", a, b, "alice", "bo"},

@@ -16,7 +16,7 @@ import (
 // ALPN is the application protocol both ends require; it keeps ssc from
 // talking to anything that is not ssc, and a future incompatible protocol gets
 // a new value.
-const ALPN = "ssc/1"
+const ALPN = "ssc/2"
 
 // serverName is the only name in the host certificate and what clients send as
 // SNI. Hosts have no DNS name; the certificate is authenticated by fingerprint.

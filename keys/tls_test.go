@@ -327,7 +327,7 @@ func TestAdmissionCI(t *testing.T) {
 	for i := range f {
 		f[i] = byte(i)
 	}
-	want := append([]byte("\x10ssc admission v1\x08A_joiner\x06B_host\x20"), f[:]...)
+	want := append([]byte("\x10ssc admission v2\x08A_joiner\x06B_host\x20"), f[:]...)
 	if got := AdmissionCI(f); !bytes.Equal(got, want) {
 		t.Errorf("AdmissionCI\n got %x\nwant %x", got, want)
 	}

@@ -69,7 +69,8 @@ type Client struct {
 	done   chan struct{} // closed when the reader has finished
 
 	mu      sync.Mutex
-	sent    map[uint64]sentDirect // own direct messages awaiting the host's echo
+	sent    map[uint64]sentDirect      // own direct messages awaiting the host's echo
+	keyWait map[string][]chan struct{} // Direct calls waiting for the host to send a name's HPKE key
 	leaving bool
 }
 
@@ -122,8 +123,10 @@ func ended(ctx context.Context) error {
 
 // Attach seats the host's operator over the in-process connection the host
 // returned, skipping TLS and admission, which protect links between
-// machines. It gives up when ctx ends or after 20 seconds.
-func Attach(ctx context.Context, conn net.Conn, name string) (*Client, error) {
+// machines. session is the host's certificate fingerprint, which is the
+// session id entries are signed under. It gives up when ctx ends or after
+// 20 seconds.
+func Attach(ctx context.Context, conn net.Conn, name string, session keys.Fingerprint) (*Client, error) {
 	name, err := sanitize.Name(name)
 	if err != nil {
 		return nil, err
@@ -131,8 +134,11 @@ func Attach(ctx context.Context, conn net.Conn, name string) (*Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
 	defer cancel()
 	c, err := handshake(ctx, conn, func(context.Context) (net.Conn, keys.Fingerprint, error) {
-		return conn, keys.Fingerprint{}, nil
+		return conn, session, nil
 	}, name, false)
+	if c != nil {
+		c.fingerprint = keys.Fingerprint{} // the operator's link is no TLS connection
+	}
 	if cerr := ended(ctx); err != nil && cerr != nil {
 		return nil, fmt.Errorf("peer: attaching: %w", cerr)
 	}
@@ -176,15 +182,22 @@ func handshake(ctx context.Context, raw net.Conn, admit func(context.Context) (n
 	return c, nil
 }
 
+// NewHello is the Hello that names a member with identity id in the session
+// whose host certificate has fingerprint session (docs/protocol.md §3.3,
+// §5.1): its keys, signed over the session id and its name.
+func NewHello(id *keys.Identity, session keys.Fingerprint, name string) *wire.Hello {
+	created := time.Now().UnixMilli()
+	return &wire.Hello{Name: name, KEMKey: id.KEMKey, Identity: wire.Identity{
+		SignKey: id.Public.SignKey, KEMHash: id.Public.KEMHash, Created: created, Sig: id.SignEntry(session[:], name, created),
+	}}
+}
+
 // greet says hello and reads the welcome (docs/protocol.md §3.3). It
 // returns the client and the events to deliver first: the welcome, and a
-// single warning naming every roster entry that did not verify.
+// single warning naming every roster entry that did not verify. fp is the
+// host's certificate fingerprint, the session id.
 func greet(ctx context.Context, conn net.Conn, name string, id *keys.Identity, fp keys.Fingerprint) (*Client, []Event, error) {
-	created := time.Now().UnixMilli()
-	hello := &wire.Hello{Name: name, Identity: wire.Identity{
-		SignKey: id.Public.SignKey, KEMKey: id.Public.KEMKey, Created: created, Sig: id.SignEntry(name, created),
-	}}
-	if err := wire.Write(conn, hello); err != nil {
+	if err := wire.Write(conn, NewHello(id, fp, name)); err != nil {
 		return nil, nil, fmt.Errorf("peer: sending hello: %w", err)
 	}
 	r := wire.NewReader(conn, wire.MaxWelcomeFrame)
@@ -201,12 +214,12 @@ func greet(ctx context.Context, conn net.Conn, name string, id *keys.Identity, f
 	default:
 		return nil, nil, &ProtocolError{Type: msg.Type()}
 	}
-	// Over TLS, the session id must be the certificate's fingerprint: a host
-	// that tells members different ids would split the room silently.
-	if fp != (keys.Fingerprint{}) && string(w.SessionID) != string(fp[:]) {
+	// The session id must be the certificate's fingerprint: a host that
+	// tells members different ids would split the room silently.
+	if string(w.SessionID) != string(fp[:]) {
 		return nil, nil, ErrSessionID
 	}
-	ros := newRoster(id.Public)
+	ros := newRoster(id.Public, w.SessionID)
 	ignored, err := ros.seat(ctx, w.Name, w.Members)
 	if err != nil {
 		return nil, nil, err
@@ -225,6 +238,7 @@ func greet(ctx context.Context, conn net.Conn, name string, id *keys.Identity, f
 		quit:        make(chan struct{}),
 		done:        make(chan struct{}),
 		sent:        make(map[uint64]sentDirect),
+		keyWait:     make(map[string][]chan struct{}),
 	}
 	first := []Event{{Kind: KindWelcome, Members: ros.list(), Session: w.Session, Fingerprint: fp}}
 	if len(ignored) > 0 {
@@ -284,8 +298,12 @@ func (c *Client) Direct(ctx context.Context, to, text string) error {
 	if err != nil {
 		return err
 	}
+	kemKey, err := c.kemKey(ctx, m)
+	if err != nil {
+		return err
+	}
 	return c.sendSigned(ctx, func(counter uint64) (wire.Message, error) {
-		sealed, sig, err := c.id.SealDirect(c.sessionID, m.Identity, counter, body)
+		sealed, sig, err := c.id.SealDirect(c.sessionID, m.Identity, kemKey, counter, body)
 		if err != nil {
 			return nil, fmt.Errorf("peer: sealing: %w", err)
 		}
@@ -297,6 +315,54 @@ func (c *Client) Direct(ctx context.Context, to, text string) error {
 		c.mu.Unlock()
 		return &wire.Direct{To: m.Name, Sealed: sealed, Counter: counter, Sig: sig}, nil
 	})
+}
+
+// kemKey returns m's HPKE key, asking the host for it the first time: rosters
+// carry only its hash (docs/protocol.md §5.4), which the key must match.
+func (c *Client) kemKey(ctx context.Context, m Member) ([]byte, error) {
+	if k, ok := c.roster.kemKey(m); ok {
+		return k, nil
+	}
+	answered := make(chan struct{})
+	c.mu.Lock()
+	c.keyWait[m.Name] = append(c.keyWait[m.Name], answered)
+	c.mu.Unlock()
+	c.wmu.Lock()
+	err := c.writeLocked(ctx, &wire.KeyRequest{Name: m.Name})
+	c.wmu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	timeout := time.NewTimer(writeTimeout)
+	defer timeout.Stop()
+	select {
+	case <-answered:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-c.done:
+		return nil, ErrClosed
+	case <-timeout.C:
+	}
+	if k, ok := c.roster.kemKey(m); ok {
+		return k, nil
+	}
+	return nil, ErrNoKey
+}
+
+// gotKey takes the host's answer to a KeyRequest and wakes whoever waits
+// for it.
+func (c *Client) gotKey(msg *wire.Key) []Event {
+	var events []Event
+	if len(msg.KEMKey) > 0 && !c.roster.setKEMKey(msg.Name, msg.KEMKey) {
+		events = append(events, Event{Kind: KindWarning, Problem: ProblemBadKey, Name: msg.Name})
+	}
+	c.mu.Lock()
+	for _, ch := range c.keyWait[msg.Name] {
+		close(ch)
+	}
+	delete(c.keyWait, msg.Name)
+	c.mu.Unlock()
+	return events
 }
 
 // takeSent returns and forgets the direct message sent with counter.
@@ -428,6 +494,10 @@ func (c *Client) read(first []Event) {
 			c.emit(Event{Kind: KindLeave, Name: msg.Name, Reason: leaveReason(msg.Reason)})
 		case *wire.Notice:
 			c.emit(Event{Kind: KindNotice, Text: msg.Text})
+		case *wire.Key:
+			for _, ev := range c.gotKey(msg) {
+				c.emit(ev)
+			}
 		case *wire.End:
 			c.emit(Event{Kind: KindEnd, Reason: endReason(msg.Reason)})
 			return

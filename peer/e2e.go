@@ -113,15 +113,18 @@ func (c *Client) openDirect(from Member, msg *wire.DirectMessage) ([]byte, error
 // joined checks a new member's keys and records them: a join event, and a
 // warning when a name the user verified comes with other keys.
 func (c *Client) joined(msg *wire.Joined) []Event {
-	m, err := memberOf(msg.Member)
+	m, err := c.roster.memberOf(msg.Member)
 	if err != nil {
 		return []Event{{Kind: KindWarning, Problem: ProblemBadEntry, Name: msg.Member.Name}}
 	}
-	events := []Event{{Kind: KindJoin, Name: m.Name, Addr: msg.Addr}}
-	if c.roster.join(m) {
-		events = append(events, Event{Kind: KindWarning, Problem: ProblemKeysChanged, Name: m.Name})
+	switch problem := c.roster.join(m); problem {
+	case 0:
+		return []Event{{Kind: KindJoin, Name: m.Name, Addr: msg.Addr}}
+	case ProblemKeyReused:
+		return []Event{{Kind: KindWarning, Problem: problem, Name: m.Name}}
+	default:
+		return []Event{{Kind: KindJoin, Name: m.Name, Addr: msg.Addr}, {Kind: KindWarning, Problem: problem, Name: m.Name}}
 	}
-	return events
 }
 
 // Fingerprint is the fingerprint of the member called name, this member

@@ -26,7 +26,7 @@ func TestCounterRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRoster(keys.PublicIdentity{})
+			r := newRoster(keys.PublicIdentity{}, nil)
 			var k signKey
 			r.last[k] = tt.last
 			if got := r.acceptCounterLocked(k, tt.counter); got != tt.want {
@@ -46,7 +46,7 @@ func TestCounterRules(t *testing.T) {
 // A sender or a host pushing counters far ahead costs the receiver nothing:
 // only the last accepted counter is kept.
 func TestFarAheadCountersDoNotAllocate(t *testing.T) {
-	r := newRoster(keys.PublicIdentity{})
+	r := newRoster(keys.PublicIdentity{}, nil)
 	var k signKey
 	r.last[k] = 10
 	next := uint64(10 + 2*maxCounterJump)

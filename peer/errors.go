@@ -42,7 +42,10 @@ var (
 	ErrSelf = errors.New("peer: that is this member")
 	// ErrEmpty, ErrNotUTF8 and *TooLongError are returned by Say, Act and
 	// Direct for text that cannot be sent.
-	ErrEmpty   = errors.New("peer: the message is empty")
+	ErrEmpty = errors.New("peer: the message is empty")
+	// ErrNoKey is returned by Direct when the host did not send the
+	// recipient's HPKE key, or sent one the recipient did not sign.
+	ErrNoKey   = errors.New("peer: the host did not provide the recipient's key")
 	ErrNotUTF8 = errors.New("peer: the message is not valid UTF-8")
 	// ErrNotYou is returned by Join and Attach when the host's welcome lists
 	// this member with keys that are not its own.

@@ -60,6 +60,17 @@ const (
 	// ProblemKeysChanged: Name, whom this client's user verified, joined
 	// with different keys; the verified mark is gone.
 	ProblemKeysChanged
+	// ProblemKeyReused: the host announced Name with a signing key that
+	// was already seated in this session: a recorded entry brought back, so
+	// that old messages would count again. The announcement is ignored.
+	ProblemKeyReused
+	// ProblemReplaced: the host announced Name, who is in the room and has
+	// not left, again with other keys. The new keys replace the old ones,
+	// and everyone is told, verified or not.
+	ProblemReplaced
+	// ProblemBadKey: the host answered a request for Name's HPKE key with
+	// a key that is not the one Name signed; nothing was sealed with it.
+	ProblemBadKey
 )
 
 // Event is one thing the host sent, in the order it sent it. It carries

@@ -44,7 +44,7 @@ func TestHostileWelcomeDoesNotHang(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrong := wire.Identity{SignKey: id.Public.SignKey, KEMKey: id.Public.KEMKey, Created: 1, Sig: id.SignEntry("someone else", 1)}
+	wrong := wire.Identity{SignKey: id.Public.SignKey, KEMHash: id.Public.KEMHash, Created: 1, Sig: id.SignEntry(make([]byte, 32), "someone else", 1)}
 	go fakeHost(t, ours, func(h *wire.Hello) wire.Message {
 		members := []wire.Member{{Name: h.Name, Since: 1, Identity: h.Identity}}
 		for i := range bad {
@@ -58,7 +58,7 @@ func TestHostileWelcomeDoesNotHang(t *testing.T) {
 	var c *Client
 	go func() {
 		var err error
-		c, err = Attach(ctx, theirs, "bot")
+		c, err = Attach(ctx, theirs, "bot", keys.Fingerprint{})
 		attached <- err
 	}()
 	select {
@@ -90,7 +90,7 @@ func TestAttachHonoursContext(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			time.AfterFunc(time.Second, cancel)
 			start := time.Now()
-			_, err := Attach(ctx, theirs, "bot")
+			_, err := Attach(ctx, theirs, "bot", keys.Fingerprint{})
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("Attach = %v, want context.Canceled", err)
 			}
@@ -105,7 +105,7 @@ func TestAttachHonoursContext(t *testing.T) {
 			defer ours.Close()
 			go fakeHost(t, ours, func(*wire.Hello) wire.Message { return nil })
 			start := time.Now()
-			_, err := Attach(context.Background(), theirs, "bot")
+			_, err := Attach(context.Background(), theirs, "bot", keys.Fingerprint{})
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Fatalf("Attach = %v, want context.DeadlineExceeded", err)
 			}

@@ -37,78 +37,128 @@ func signKeyOf(pub keys.PublicIdentity) signKey {
 // counter, so the map grows with what genuine members sent, not with what
 // a host announces.
 type roster struct {
-	self keys.PublicIdentity // this member's own keys
+	self      keys.PublicIdentity // this member's own keys
+	sessionID []byte              // what entries are signed under
 
 	mu       sync.Mutex
 	selfName string             // this member's name as the host accepted it
 	members  map[string]Member  // by sanitize.NameKey
 	verified map[string]signKey // NameKey -> the signing key the user verified
 	last     map[signKey]uint64 // the last counter accepted under each signing key
+	// seated holds every signing key seen in the room this session: a key
+	// gets one seat, ever, so a host cannot bring a recorded entry back.
+	seated map[signKey]bool
+	// kem holds the HPKE keys fetched from the host, each checked against
+	// the hash its owner signed.
+	kem map[signKey][]byte
 	// fingerprints caches keys.MemberFingerprint by signing key; a signing
 	// key belongs to one name and one HPKE key (the entry signs all three).
 	fingerprints map[signKey]string
 }
 
-func newRoster(self keys.PublicIdentity) *roster {
+func newRoster(self keys.PublicIdentity, sessionID []byte) *roster {
 	return &roster{
-		self:     self,
-		members:  make(map[string]Member),
-		verified: make(map[string]signKey),
-		last:     make(map[signKey]uint64),
+		self:      self,
+		sessionID: sessionID,
+		seated:    make(map[signKey]bool),
+		kem:       make(map[signKey][]byte),
+		members:   make(map[string]Member),
+		verified:  make(map[string]signKey),
+		last:      make(map[signKey]uint64),
 
 		fingerprints: make(map[signKey]string),
 	}
 }
 
-// memberOf checks a roster entry's keys and self-signature and returns it.
-func memberOf(m wire.Member) (Member, error) {
-	pub := keys.PublicIdentity{SignKey: m.Identity.SignKey, KEMKey: m.Identity.KEMKey}
+// memberOf checks a roster entry's keys and its self-signature over this
+// session and returns it.
+func (r *roster) memberOf(m wire.Member) (Member, error) {
+	pub := keys.PublicIdentity{SignKey: m.Identity.SignKey, KEMHash: m.Identity.KEMHash}
 	// VerifyEntry checks the keys themselves too.
-	if err := keys.VerifyEntry(pub, m.Name, m.Identity.Created, m.Identity.Sig); err != nil {
+	if err := keys.VerifyEntry(r.sessionID, pub, m.Name, m.Identity.Created, m.Identity.Sig); err != nil {
 		return Member{}, err
 	}
 	return Member{Name: m.Name, Since: time.UnixMilli(m.Since), Host: m.Host, Identity: pub}, nil
 }
 
 // seat fills the roster from a welcome addressed to name. Entries whose
-// keys do not verify are left out and named in ignored, all at once; an
-// entry for this member with keys that are not its own is ErrNotYou. It
-// stops when ctx ends, however long the list.
+// keys do not verify, and entries that repeat a name or a signing key, are
+// left out and named in ignored, all at once; an entry for this member with
+// keys that are not its own is ErrNotYou. It stops when ctx ends, however
+// long the list.
 func (r *roster) seat(ctx context.Context, name string, entries []wire.Member) (ignored []string, err error) {
 	seated := make(map[string]Member, len(entries))
+	keysSeen := make(map[signKey]bool, len(entries))
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		m, err := memberOf(e)
-		if err != nil {
+		m, err := r.memberOf(e)
+		key, sk := sanitize.NameKey(m.Name), signKeyOf(m.Identity)
+		if err != nil || keysSeen[sk] || seated[key].Name != "" {
 			ignored = append(ignored, e.Name)
 			continue
 		}
 		if m.Name == name && !m.Identity.Equal(r.self) {
 			return nil, ErrNotYou
 		}
-		seated[sanitize.NameKey(m.Name)] = m
+		seated[key], keysSeen[sk] = m, true
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.selfName = name
 	r.members = seated
+	r.seated = keysSeen
 	return ignored, nil
 }
 
-// join records a member the host announced. It reports whether the name
-// was verified with other keys, in which case the mark is gone.
-func (r *roster) join(m Member) (keysChanged bool) {
-	key := sanitize.NameKey(m.Name)
+// join records a member the host announced and says what about it is
+// suspect, if anything: a signing key seated before in this session
+// (ProblemKeyReused: ignored), a name already here with other keys
+// (ProblemReplaced: told to everyone), or a name the user verified with
+// other keys (ProblemKeysChanged: the mark goes).
+func (r *roster) join(m Member) Problem {
+	key, sk := sanitize.NameKey(m.Name), signKeyOf(m.Identity)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if v, ok := r.verified[key]; ok && v != signKeyOf(m.Identity) {
-		delete(r.verified, key)
-		keysChanged = true
+	if r.seated[sk] {
+		return ProblemKeyReused
 	}
+	r.seated[sk] = true
+	_, present := r.members[key]
 	r.members[key] = m
-	return keysChanged
+	if v, ok := r.verified[key]; ok && v != sk {
+		delete(r.verified, key)
+		return ProblemKeysChanged
+	}
+	if present {
+		return ProblemReplaced
+	}
+	return 0
+}
+
+// kemKey returns the HPKE key of m if it was fetched already.
+func (r *roster) kemKey(m Member) ([]byte, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k, ok := r.kem[signKeyOf(m.Identity)]
+	return k, ok
+}
+
+// setKEMKey records the HPKE key the host sent for name, if it is the one
+// name's entry signs; it reports false when it is not.
+func (r *roster) setKEMKey(name string, kemKey []byte) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, ok := r.members[sanitize.NameKey(name)]
+	if !ok || m.Name != name {
+		return true // nobody to seal to, so nothing to be fooled with
+	}
+	if keys.CheckKEMKey(m.Identity, kemKey) != nil {
+		return false
+	}
+	r.kem[signKeyOf(m.Identity)] = kemKey
+	return true
 }
 
 // leave removes name from the room. Its verified mark stays, to be checked

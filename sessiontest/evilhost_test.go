@@ -22,7 +22,7 @@ import (
 // end-to-end level, which must hold whatever the host does.
 type evilHost struct {
 	t         *testing.T
-	sessionID []byte
+	sessionID keys.Fingerprint
 
 	mu      sync.Mutex
 	members []*evilMember
@@ -31,21 +31,24 @@ type evilHost struct {
 	relay func(to *evilMember, m wire.Message) []wire.Message
 	// entry decides how member is shown to viewer; nil means honestly.
 	entry func(viewer *evilMember, member wire.Member) wire.Member
-	wg    sync.WaitGroup
+	// kem decides which HPKE key viewer gets for member; nil means its own.
+	kem func(viewer, member *evilMember) []byte
+	wg  sync.WaitGroup
 }
 
 type evilMember struct {
 	name   string
 	conn   net.Conn
 	id     wire.Identity
+	kemKey []byte // from its Hello, for whoever asks
 	client *peer.Client
 	events *peertest.Recorder
 	wmu    sync.Mutex
 }
 
 func newEvilHost(t *testing.T) *evilHost {
-	h := &evilHost{t: t, sessionID: make([]byte, 32)}
-	rand.Read(h.sessionID)
+	h := &evilHost{t: t}
+	rand.Read(h.sessionID[:])
 	t.Cleanup(func() {
 		h.mu.Lock()
 		for _, m := range h.members {
@@ -88,6 +91,15 @@ func (h *evilHost) deliver(to *evilMember, m wire.Message) {
 	}
 }
 
+// key is the HPKE key the host hands viewer for m: through the kem hook,
+// or honestly.
+func (h *evilHost) key(viewer, m *evilMember) []byte {
+	if h.kem != nil {
+		return h.kem(viewer, m)
+	}
+	return m.kemKey
+}
+
 func (h *evilHost) show(viewer *evilMember, m wire.Member) wire.Member {
 	if h.entry != nil {
 		return h.entry(viewer, m)
@@ -105,7 +117,7 @@ func (h *evilHost) join(name string) *evilMember {
 	}
 	attached := make(chan result, 1)
 	go func() {
-		c, err := peer.Attach(context.Background(), theirs, name)
+		c, err := peer.Attach(context.Background(), theirs, name, h.sessionID)
 		attached <- result{c, err}
 	}()
 	r := wire.NewReader(ours, wire.MaxHelloFrame)
@@ -114,7 +126,7 @@ func (h *evilHost) join(name string) *evilMember {
 		h.t.Fatal(err)
 	}
 	hello := msg.(*wire.Hello)
-	m := &evilMember{name: name, conn: ours, id: hello.Identity}
+	m := &evilMember{name: name, conn: ours, id: hello.Identity, kemKey: hello.KEMKey}
 
 	h.mu.Lock()
 	h.members = append(h.members, m)
@@ -125,7 +137,7 @@ func (h *evilHost) join(name string) *evilMember {
 	others := append([]*evilMember(nil), h.members[:len(h.members)-1]...)
 	h.mu.Unlock()
 
-	h.send(m, &wire.Welcome{Name: name, Session: "evil", Members: roster, SessionID: h.sessionID})
+	h.send(m, &wire.Welcome{Name: name, Session: "evil", Members: roster, SessionID: h.sessionID[:]})
 	res := <-attached
 	if res.err != nil {
 		h.t.Fatalf("attach %s: %v", name, res.err)
@@ -160,6 +172,14 @@ func (h *evilHost) serve(from *evilMember, r *wire.Reader) {
 			for _, to := range members {
 				h.deliver(to, &wire.ChatMessage{From: from.name, Body: msg.Body, Counter: msg.Counter, Sig: msg.Sig, Time: now})
 			}
+		case *wire.KeyRequest:
+			answer := &wire.Key{Name: msg.Name}
+			for _, m := range members {
+				if m.name == msg.Name {
+					answer.KEMKey = h.key(from, m)
+				}
+			}
+			h.send(from, answer)
 		case *wire.Direct:
 			dm := &wire.DirectMessage{From: from.name, To: msg.To, Sealed: msg.Sealed, Counter: msg.Counter, Sig: msg.Sig, Time: now}
 			for _, to := range members {
@@ -253,12 +273,12 @@ func TestMaliciousHostReplayIsShownOnce(t *testing.T) {
 	}
 }
 
-func TestMessageFromAnotherSessionIsRejected(t *testing.T) {
+// A host that brings a member's signed entry from another session, to
+// replay what she signed there, is refused at the entry: entries are
+// signed over the session id, and so are messages.
+func TestEntryAndMessageFromAnotherSessionAreRejected(t *testing.T) {
 	h := newEvilHost(t)
 	alice, bob := h.join("alice"), h.join("bob")
-	// A second session, whose host shows its bob the first alice's very
-	// keys and replays what she signed in the first: only the session id
-	// differs, and bob must refuse the message.
 	other := newEvilHost(t)
 	bob2 := other.join("bob")
 	var captured *wire.ChatMessage
@@ -271,10 +291,17 @@ func TestMessageFromAnotherSessionIsRejected(t *testing.T) {
 	alice.client.Say(context.Background(), "for session one")
 	bob.events.Wait(t, "message in its own session", peertest.Message("alice", "for session one"))
 	other.send(bob2, &wire.Joined{Member: wire.Member{Name: "alice", Since: 1, Identity: alice.id}})
-	bob2.events.Wait(t, "alice joining the other session", peertest.Kind(peer.KindJoin))
+	bob2.events.Wait(t, "the entry refused", func(ev peer.Event) bool {
+		return ev.Kind == peer.KindWarning && ev.Problem == peer.ProblemBadEntry && ev.Name == "alice"
+	})
 	other.send(bob2, captured)
-	bob2.events.Wait(t, "warning", peertest.WarningFrom(peer.ProblemForged, "alice"))
+	bob2.events.Wait(t, "the message refused", peertest.WarningFrom(peer.ProblemNotMember, "alice"))
 	noMessage(t, bob2.events, "for session one")
+	for _, m := range bob2.client.Members() {
+		if m.Name == "alice" {
+			t.Fatal("alice's entry from another session was seated")
+		}
+	}
 }
 
 func TestMaliciousHostCannotResealDirectMessage(t *testing.T) {
@@ -289,8 +316,8 @@ func TestMaliciousHostCannotResealDirectMessage(t *testing.T) {
 		fake := *dm
 		body, _ := keys.Pad([]byte("\x00send the money to mallory"))
 		hostID, _ := keys.GenerateIdentity()
-		bobKeys := keys.PublicIdentity{SignKey: bob.id.SignKey, KEMKey: bob.id.KEMKey}
-		sealed, _, err := hostID.SealDirect(h.sessionID, bobKeys, dm.Counter, body)
+		bobKeys := keys.PublicIdentity{SignKey: bob.id.SignKey, KEMHash: bob.id.KEMHash}
+		sealed, _, err := hostID.SealDirect(h.sessionID[:], bobKeys, bob.kemKey, dm.Counter, body)
 		if err != nil {
 			t.Error(err)
 		}
@@ -317,7 +344,7 @@ func TestSubstitutedKeyShowsInSafetyNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	created := time.Now().UnixMilli()
-	fakeCarol := wire.Identity{SignKey: fake.Public.SignKey, KEMKey: fake.Public.KEMKey, Created: created, Sig: fake.SignEntry("carol", created)}
+	fakeCarol := wire.Identity{SignKey: fake.Public.SignKey, KEMHash: fake.Public.KEMHash, Created: created, Sig: fake.SignEntry(h.sessionID[:], "carol", created)}
 	var bobMember *evilMember
 	h.entry = func(viewer *evilMember, m wire.Member) wire.Member {
 		if m.Name == "carol" && viewer == bobMember {

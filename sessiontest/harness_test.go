@@ -73,7 +73,7 @@ func startRoomB(t testing.TB, options ...func(*host.Config)) *room {
 		t.Fatal(err)
 	}
 	rec := &recorder{Conn: conn}
-	op, err := peer.Attach(context.Background(), rec, "host")
+	op, err := peer.Attach(context.Background(), rec, "host", s.Fingerprint())
 	if err != nil {
 		t.Fatal(err)
 	}

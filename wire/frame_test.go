@@ -16,14 +16,15 @@ func samples() []Message {
 	share := bytes.Repeat([]byte{7}, ShareSize)
 	tag := bytes.Repeat([]byte{9}, TagSize)
 	sig := bytes.Repeat([]byte{5}, SignatureSize)
-	id := Identity{SignKey: bytes.Repeat([]byte{1}, SignKeySize), KEMKey: bytes.Repeat([]byte{2}, KEMKeySize), Created: 1700000000000, Sig: sig}
+	id := Identity{SignKey: bytes.Repeat([]byte{1}, SignKeySize), KEMHash: bytes.Repeat([]byte{2}, KEMHashSize), Created: 1700000000000, Sig: sig}
+	kemKey := bytes.Repeat([]byte{4}, KEMKeySize)
 	body := bytes.Repeat([]byte{3}, 128)
 	return []Message{
 		&AdmitInit{Share: share},
 		&AdmitReply{Share: share, Tag: tag},
 		&AdmitConfirm{Tag: tag},
 		&Refused{Code: RefuseBusy, RetryAfter: 30},
-		&Hello{Name: "alice", Identity: id},
+		&Hello{Name: "alice", Identity: id, KEMKey: kemKey},
 		&Welcome{Name: "alice", Session: "bob's session", SessionID: bytes.Repeat([]byte{4}, 32), Members: []Member{{Name: "bob", Since: 1700000000000, Host: true, Identity: id}, {Name: "alice", Since: 1700000001000, Identity: id}}},
 		&Say{Body: body, Counter: 7, Sig: sig},
 		&ChatMessage{From: "bob", Body: body, Counter: 7, Sig: sig, Time: 1700000002000},
@@ -34,6 +35,9 @@ func samples() []Message {
 		&Bye{},
 		&Direct{To: "bob", Sealed: bytes.Repeat([]byte{6}, 1300), Counter: 8, Sig: sig},
 		&DirectMessage{From: "alice", To: "bob", Sealed: bytes.Repeat([]byte{6}, 1300), Counter: 8, Sig: sig, Time: 1700000003000},
+		&KeyRequest{Name: "bob"},
+		&Key{Name: "bob", KEMKey: kemKey},
+		&Key{Name: "nobody"},
 	}
 }
 
@@ -82,7 +86,7 @@ func TestRejects(t *testing.T) {
 		frame []byte
 		want  error
 	}{
-		{"wrong version", frameOf(2, TypeNotice, good), ErrVersion},
+		{"wrong version", frameOf(Version+1, TypeNotice, good), ErrVersion},
 		{"unknown type", frameOf(Version, 99, good), ErrUnknownType},
 		{"trailing bytes", frameOf(Version, TypeNotice, append(append([]byte{}, good...), 0)), ErrInvalid},
 		// {1: 1, 2: 0}: an explicit zero value a canonical encoder omits.

@@ -35,19 +35,24 @@ type Refused struct {
 	RetryAfter uint32     `cbor:"2,keyasint,omitempty"`
 }
 
-// Identity is a member's public keys for the session, signed by the member
-// itself over its name (§5.1). Created is the member's own clock, Unix ms.
+// Identity is a member's public keys for the session as the roster carries
+// them, signed by the member itself over the session id and its name
+// (§5.1): the signing key, and the HPKE key by its SHA-256 only, so that a
+// roster stays small; the key itself is fetched with KeyRequest when
+// someone seals to the member. Created is the member's own clock, Unix ms.
 type Identity struct {
 	SignKey []byte `cbor:"1,keyasint"`
-	KEMKey  []byte `cbor:"2,keyasint"`
+	KEMHash []byte `cbor:"2,keyasint"`
 	Created int64  `cbor:"3,keyasint"`
 	Sig     []byte `cbor:"4,keyasint"`
 }
 
-// Hello names the member once admission has succeeded and carries its keys (§3.3).
+// Hello names the member once admission has succeeded and carries its keys
+// (§3.3): the signed identity and the HPKE key it commits to.
 type Hello struct {
 	Name     string   `cbor:"1,keyasint"`
 	Identity Identity `cbor:"2,keyasint"`
+	KEMKey   []byte   `cbor:"3,keyasint"`
 }
 
 // Member is one entry of the roster (§4.2). Since is Unix milliseconds.
@@ -130,6 +135,18 @@ type End struct {
 // Bye is a member leaving on purpose (§4.3).
 type Bye struct{}
 
+// KeyRequest asks the host for a member's HPKE key, to seal to it (§5.4).
+type KeyRequest struct {
+	Name string `cbor:"1,keyasint"`
+}
+
+// Key answers a KeyRequest with the HPKE key the member called Name gave in
+// its Hello; KEMKey is empty when nobody by that name is here (§5.4).
+type Key struct {
+	Name   string `cbor:"1,keyasint"`
+	KEMKey []byte `cbor:"2,keyasint,omitempty"`
+}
+
 func (*AdmitInit) Type() Type     { return TypeAdmitInit }
 func (*AdmitReply) Type() Type    { return TypeAdmitReply }
 func (*AdmitConfirm) Type() Type  { return TypeAdmitConfirm }
@@ -145,6 +162,8 @@ func (*End) Type() Type           { return TypeEnd }
 func (*Bye) Type() Type           { return TypeBye }
 func (*Direct) Type() Type        { return TypeDirect }
 func (*DirectMessage) Type() Type { return TypeDirectMessage }
+func (*KeyRequest) Type() Type    { return TypeKeyRequest }
+func (*Key) Type() Type           { return TypeKey }
 
 // newMessage returns an empty message of type t, or nil for an unknown type.
 func newMessage(t Type) Message {
@@ -179,6 +198,10 @@ func newMessage(t Type) Message {
 		return new(Direct)
 	case TypeDirectMessage:
 		return new(DirectMessage)
+	case TypeKeyRequest:
+		return new(KeyRequest)
+	case TypeKey:
+		return new(Key)
 	}
 	return nil
 }
@@ -229,7 +252,7 @@ func (m *Identity) check() error {
 	if err := checkBytes("signing key", m.SignKey, SignKeySize); err != nil {
 		return err
 	}
-	if err := checkBytes("HPKE key", m.KEMKey, KEMKeySize); err != nil {
+	if err := checkBytes("HPKE key hash", m.KEMHash, KEMHashSize); err != nil {
 		return err
 	}
 	return checkBytes("entry signature", m.Sig, SignatureSize)
@@ -239,7 +262,22 @@ func (m *Hello) check() error {
 	if err := checkString("name", m.Name, MaxNameBytes); err != nil {
 		return err
 	}
+	if err := checkBytes("HPKE key", m.KEMKey, KEMKeySize); err != nil {
+		return err
+	}
 	return m.Identity.check()
+}
+
+func (m *KeyRequest) check() error { return checkString("name", m.Name, MaxNameBytes) }
+
+func (m *Key) check() error {
+	if err := checkString("name", m.Name, MaxNameBytes); err != nil {
+		return err
+	}
+	if len(m.KEMKey) == 0 {
+		return nil
+	}
+	return checkBytes("HPKE key", m.KEMKey, KEMKeySize)
 }
 
 func (m *Member) check() error {

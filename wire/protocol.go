@@ -3,7 +3,7 @@ package wire
 // Protocol constants. Each names the section of docs/protocol.md that defines it.
 
 // Version is the protocol version carried in every frame header (§2).
-const Version = 1
+const Version = 2
 
 // HeaderSize is the length prefix plus the version and type bytes (§2).
 const HeaderSize = 6
@@ -43,6 +43,8 @@ const (
 	// KEMKeySize is an HPKE MLKEM768X25519 public key: ML-KEM-768's 1184
 	// bytes and X25519's 32.
 	KEMKeySize = 1216
+	// KEMHashSize is the SHA-256 of an HPKE key, as roster entries carry it.
+	KEMHashSize = 32
 )
 
 // Sizes fixed by the admission PAKE (§3.2).
@@ -75,6 +77,8 @@ const (
 	TypeBye           Type = 22
 	TypeDirect        Type = 23
 	TypeDirectMessage Type = 24
+	TypeKeyRequest    Type = 25
+	TypeKey           Type = 26
 )
 
 // RefuseCode says why the host refused a joiner. It stays coarse on purpose:

@@ -35,7 +35,7 @@ func startRoom(t *testing.T) (s *host.Session, operator *peer.Client, opEvents *
 	if err != nil {
 		t.Fatal(err)
 	}
-	operator, err = peer.Attach(context.Background(), conn, "host")
+	operator, err = peer.Attach(context.Background(), conn, "host", s.Fingerprint())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/keys"
+	"github.com/ssc-chat/ssc/peer"
 	"github.com/ssc-chat/ssc/wire"
 )
 
@@ -116,7 +117,7 @@ func serve(unlimited bool) error {
 	if err != nil {
 		return err
 	}
-	if err := hello(op, "operator"); err != nil {
+	if err := hello(op, s.Fingerprint(), "operator"); err != nil {
 		return err
 	}
 	go io.Copy(io.Discard, op)
@@ -134,15 +135,12 @@ func serve(unlimited bool) error {
 }
 
 // hello names a member on an admitted connection with fresh keys.
-func hello(conn net.Conn, name string) error {
+func hello(conn net.Conn, session keys.Fingerprint, name string) error {
 	id, err := keys.GenerateIdentity()
 	if err != nil {
 		return err
 	}
-	created := time.Now().UnixMilli()
-	return wire.Write(conn, &wire.Hello{Name: name, Identity: wire.Identity{
-		SignKey: id.Public.SignKey, KEMKey: id.Public.KEMKey, Created: created, Sig: id.SignEntry(name, created),
-	}})
+	return wire.Write(conn, peer.NewHello(id, session, name))
 }
 
 func selfStats() hostStats {

@@ -84,12 +84,12 @@ func (m *member) connect(ctx context.Context) error {
 	}
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stop()
-	conn, _, err := peer.Admit(ctx, raw, nil, pass)
+	conn, fp, err := peer.Admit(ctx, raw, nil, pass)
 	if err != nil {
 		raw.Close()
 		return err
 	}
-	lc, n, err := newLightConn(conn, m.name)
+	lc, n, err := newLightConn(conn, fp, m.name)
 	if err != nil {
 		conn.Close()
 		return err
@@ -109,16 +109,12 @@ type lightConn struct {
 	buf       []byte
 }
 
-func newLightConn(conn net.Conn, name string) (*lightConn, int, error) {
+func newLightConn(conn net.Conn, session keys.Fingerprint, name string) (*lightConn, int, error) {
 	id, err := keys.GenerateIdentity()
 	if err != nil {
 		return nil, 0, err
 	}
-	created := time.Now().UnixMilli()
-	err = wire.Write(conn, &wire.Hello{Name: name, Identity: wire.Identity{
-		SignKey: id.Public.SignKey, KEMKey: id.Public.KEMKey, Created: created, Sig: id.SignEntry(name, created),
-	}})
-	if err != nil {
+	if err := wire.Write(conn, peer.NewHello(id, session, name)); err != nil {
 		return nil, 0, err
 	}
 	lc := &lightConn{conn: conn, r: bufio.NewReaderSize(conn, 64<<10), id: id}
