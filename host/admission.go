@@ -36,7 +36,13 @@ func (s *Session) serveRemote(st *stranger) {
 		conn.Close()
 		return
 	}
+	raw.SetDeadline(st.accepted.Add(AdmissionTimeout))
 	r.SetLimit(wire.MaxHelloFrame)
+	// Joins wait while the operator's terminal is behind, as messages do:
+	// a crowd churning through joins cannot grow the operator's queue.
+	if op := s.operator.Load(); op != nil {
+		op.waitWithin(s.ctx)
+	}
 	m, err := s.hello(conn, r, raw.RemoteAddr().String(), false)
 	if err != nil {
 		conn.Close()
@@ -79,6 +85,17 @@ func (s *Session) admit(conn *tls.Conn, r *wire.Reader, st *stranger) error {
 	st.conn.SetDeadline(st.accepted.Add(AdmissionTimeout))
 	if s.isLocked() {
 		return refuse(conn, &wire.Refused{Code: wire.RefuseLocked})
+	}
+	// At most maxGuessing guesses run at once; the others queue for a
+	// moment. An honest crowd passes in milliseconds, while guesses held
+	// open cannot pile up charges on the schedule (docs/protocol.md §3.5).
+	select {
+	case s.guessing <- struct{}{}:
+		defer func() { <-s.guessing }()
+	case <-time.After(guessQueueTimeout):
+		return refuse(conn, &wire.Refused{Code: wire.RefuseLoad, RetryAfter: 1})
+	case <-s.ctx.Done():
+		return s.ctx.Err()
 	}
 	now := s.cfg.Now()
 	wait, stopped := s.guard.take(now)
@@ -127,6 +144,9 @@ func (s *Session) pake(conn *tls.Conn, r *wire.Reader, init *wire.AdmitInit) (bo
 	if err := wire.Write(conn, &wire.AdmitReply{Share: cp.Share(), Tag: cp.Tag()}); err != nil {
 		return false, err
 	}
+	// An honest joiner confirms within a round trip; a guess held open
+	// longer only keeps others waiting.
+	conn.SetReadDeadline(time.Now().Add(confirmTimeout))
 	confirm, err := next[*wire.AdmitConfirm](r)
 	if err != nil {
 		return false, err

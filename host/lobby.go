@@ -26,11 +26,22 @@ const (
 	refuseTimeout = 2 * time.Second
 	// shedNoticeEvery rate-limits the operator's notice about shedding.
 	shedNoticeEvery = 30 * time.Second
+	// minShedAge protects a connection that has spoken from being shed
+	// while it is young: an honest joiner sends its first admission
+	// message within a few round trips, long before this.
+	minShedAge = time.Second
+	// maxGuessing caps guesses in flight; more queue for guessQueueTimeout.
+	maxGuessing = 8
+	// guessQueueTimeout bounds the wait for a place to guess.
+	guessQueueTimeout = 5 * time.Second
+	// confirmTimeout bounds the wait for a joiner's confirmation tag.
+	confirmTimeout = 5 * time.Second
 )
 
 // stranger is a connection that is not admitted yet.
 type stranger struct {
-	conn     net.Conn
+	conn     net.Conn // wraps raw, noting when it first speaks
+	raw      net.Conn
 	accepted time.Time
 	spoke    atomic.Bool // sent at least one byte
 	engaged  bool        // sent its first admission message, so holds a guess; guarded by lobby.mu
@@ -38,9 +49,18 @@ type stranger struct {
 }
 
 func newStranger(conn net.Conn, now time.Time) *stranger {
-	st := &stranger{accepted: now}
+	st := &stranger{accepted: now, raw: conn}
 	st.conn = &listening{Conn: conn, spoke: &st.spoke}
 	return st
+}
+
+// said reports whether st has sent anything: read by its goroutine, or
+// waiting in the socket for it to read.
+func (st *stranger) said() bool {
+	if st.spoke.Load() {
+		return true
+	}
+	return pending(st.raw)
 }
 
 // listening notes whether its connection has said anything yet.
@@ -59,16 +79,18 @@ func (l *listening) Read(p []byte) (int, error) {
 
 // lobby holds the strangers. When it is full, a newcomer takes the place of
 // the oldest stranger that has sent nothing at all, or failing that the
-// oldest that has not sent an admission message yet: idle sockets, however
-// fast they are reopened, only push out each other, slow handshakes run
-// into their deadline, and only connections that hold a guess, which the
-// guess budget bounds, are never shed.
+// oldest that has not sent an admission message in its first second: idle
+// sockets, however fast they are reopened, only push out each other, a
+// joiner in the middle of its handshake is not pushed out by newer ones,
+// slow handshakes run into their deadline, and connections that hold a
+// guess, which the guess budget bounds, are never shed. When nobody can be
+// shed, the newcomer is told the host is busy.
 type lobby struct {
 	mu       sync.Mutex
 	waiting  []*stranger // oldest first
 	refusing int         // connections being told the host is busy
 	shed     int         // strangers shed since the last notice
-	noticed  time.Time   // when the operator was last told
+	noticed  time.Time   // when the operator was last told; zero before the first notice
 }
 
 // admission is what the lobby decided for a newcomer.
@@ -86,12 +108,15 @@ func (l *lobby) enter(st *stranger, now time.Time) (a admission, notice string) 
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.waiting) >= MaxPending {
-		victim := slices.IndexFunc(l.waiting, func(w *stranger) bool { return !w.spoke.Load() })
+		victim := slices.IndexFunc(l.waiting, func(w *stranger) bool { return !w.said() })
 		if victim < 0 {
-			victim = slices.IndexFunc(l.waiting, func(w *stranger) bool { return !w.engaged })
+			victim = slices.IndexFunc(l.waiting, func(w *stranger) bool {
+				return !w.engaged && now.Sub(w.accepted) >= minShedAge
+			})
 		}
 		if victim < 0 {
-			// Everyone waiting is mid-admission: this one must come back.
+			// Everyone waiting is young or mid-admission: this one must
+			// come back.
 			a = closed
 			if l.refusing < maxRefusing {
 				l.refusing++
@@ -104,13 +129,21 @@ func (l *lobby) enter(st *stranger, now time.Time) (a admission, notice string) 
 		w.conn.Close() // its goroutine sees the error and leaves
 		l.waiting = append(l.waiting[:victim], l.waiting[victim+1:]...)
 		l.shed++
-		if now.Sub(l.noticed) >= shedNoticeEvery {
-			notice = fmt.Sprintf("%d connections that had not started admission were closed to make room for new ones: someone may be holding connections open to keep joiners out; nobody is locked out by it", l.shed)
+		if l.noticed.IsZero() || now.Sub(l.noticed) >= shedNoticeEvery {
+			notice = fmt.Sprintf("%d %s that had not started admission %s closed to make room for new ones: someone may be holding connections open to keep joiners out",
+				l.shed, plural(l.shed, "connection", "connections"), plural(l.shed, "was", "were"))
 			l.shed, l.noticed = 0, now
 		}
 	}
 	l.waiting = append(l.waiting, st)
 	return admitted, notice
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // engage marks st as having sent its first admission message, unless it

@@ -63,8 +63,9 @@ type Session struct {
 	stop   context.CancelFunc
 	wg     sync.WaitGroup // every goroutine the session starts
 
-	lobby lobby // connections not admitted yet
-	guard guard
+	lobby    lobby         // connections not admitted yet
+	guessing chan struct{} // one token per guess in flight
+	guard    guard
 
 	secretMu   sync.Mutex
 	passphrase []byte
@@ -104,6 +105,7 @@ func New(cfg Config) (*Session, error) {
 		passphrase: append([]byte(nil), cfg.Passphrase...),
 		members:    make(map[string]*member),
 		signKeys:   make(map[string]bool),
+		guessing:   make(chan struct{}, maxGuessing),
 	}
 	s.cfg.Passphrase = nil
 	s.ctx, s.cancel = context.WithCancel(context.Background())

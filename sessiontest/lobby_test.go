@@ -160,7 +160,7 @@ func TestFullLobbyTurnsJoinersAwayWithAReason(t *testing.T) {
 	r := startRoom(t)
 	c := newCrowd(t, r.addr)
 	// Each sends a valid first admission message and then waits, holding
-	// a guess: the host must not shed those.
+	// a guess or waiting for a place to guess: the host must not shed those.
 	var ready sync.WaitGroup
 	for range host.MaxPending {
 		conn, err := c.dial()
@@ -169,24 +169,26 @@ func TestFullLobbyTurnsJoinersAwayWithAReason(t *testing.T) {
 		}
 		ready.Add(1)
 		c.wg.Go(func() {
-			defer ready.Done()
 			tc := tls.Client(conn, keys.ClientTLSConfig(nil))
-			if tc.HandshakeContext(c.ctx) != nil {
-				return
+			err := tc.HandshakeContext(c.ctx)
+			if err == nil {
+				cs := tc.ConnectionState()
+				fp, _ := keys.PeerFingerprint(cs)
+				sid, _ := keys.ExporterSID(cs)
+				var cp *keys.CPace
+				if cp, err = keys.NewCPace(keys.Initiator, []byte("a guess"), keys.AdmissionCI(fp), sid, nil, rand.Reader); err == nil {
+					defer cp.Wipe()
+					err = wire.Write(tc, &wire.AdmitInit{Share: cp.Share()})
+				}
 			}
-			cs := tc.ConnectionState()
-			fp, _ := keys.PeerFingerprint(cs)
-			sid, _ := keys.ExporterSID(cs)
-			cp, err := keys.NewCPace(keys.Initiator, []byte("a guess"), keys.AdmissionCI(fp), sid, nil, rand.Reader)
-			if err != nil {
-				return
+			ready.Done()
+			if err == nil {
+				wire.NewReader(tc, wire.MaxHandshakeFrame).Next() // hold until answered or closed
 			}
-			defer cp.Wipe()
-			wire.Write(tc, &wire.AdmitInit{Share: cp.Share()})
-			wire.NewReader(tc, wire.MaxHandshakeFrame).Next() // the host's reply; then hold
 		})
 	}
 	ready.Wait()
+	time.Sleep(300 * time.Millisecond) // for the host to read every first message
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
