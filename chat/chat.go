@@ -10,6 +10,7 @@ import (
 
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/sanitize"
 )
 
 // HostControl is what the host's operator can do beyond chatting. The CLI
@@ -47,7 +48,7 @@ type Command struct {
 // Commands lists every command, in the order /help shows them.
 var Commands = []Command{
 	{Name: "help", Help: "list the commands"},
-	{Name: "who", Help: "who is here, for how long, who is verified, and the group fingerprint"},
+	{Name: "who", Help: "who is here, for how long, who is verified, and everyone's fingerprint"},
 	{Name: "count", Help: "how many are here"},
 	{Name: "me", Args: "ACTION", Help: "say what you are doing, e.g. /me waves"},
 	{Name: "msg", Args: "NAME TEXT", Help: "a direct message only NAME can read; the host cannot"},
@@ -76,12 +77,46 @@ type Chat struct {
 	c    *peer.Client
 	host HostControl // nil unless this member is the host's operator
 	now  func() time.Time
+	// hostName is the name of the host's operator, "" when the roster did
+	// not flag exactly one member as the host. It never changes: see FromHost.
+	hostName string
 }
 
 // New returns the chat language over c. host is non-nil only for the
 // host's own operator, whose host commands it carries out.
 func New(c *peer.Client, host HostControl) *Chat {
-	return &Chat{c: c, host: host, now: time.Now}
+	ch := &Chat{c: c, host: host, now: time.Now}
+	if c != nil {
+		ch.hostName = operator(c.Members())
+	}
+	return ch
+}
+
+// operator returns the name of the one member flagged as the host, or ""
+// when none or several are.
+func operator(members []peer.Member) string {
+	name := ""
+	for _, m := range members {
+		if !m.Host {
+			continue
+		}
+		if name != "" {
+			return ""
+		}
+		name = m.Name
+	}
+	return name
+}
+
+// FromHost reports whether name is the host's operator's, so that the host's
+// mark (sanitize.HostMark) goes before it: on the host's messages, in /who.
+// It compares with the one member the roster flagged as the host when this
+// member was welcomed (the operator is seated before anyone joins and its
+// leaving ends the session), one string comparison per call. It depends on
+// nothing a member sends: no name can hold the mark (sanitize.Name), and a
+// message's text never comes before its author's name.
+func (ch *Chat) FromHost(name string) bool {
+	return name != "" && name == ch.hostName
 }
 
 // Client is the member this chat speaks for.
@@ -137,8 +172,7 @@ func (ch *Chat) Do(ctx context.Context, line string) (string, error) {
 		if err != nil {
 			return nameProblem(arg, err, "that is you; /verify someone else"), nil
 		}
-		return fmt.Sprintf("safety number with %s:\n  %s\n  %s\ncompare it with %s in person or by phone (not through this chat); if it matches, type /verified %s",
-			arg, keys.FormatDigits(number[:keys.MemberFingerprintDigits]), keys.FormatDigits(number[keys.MemberFingerprintDigits:]), arg, arg), nil
+		return ch.verify(arg, number), nil
 	case "verified":
 		name, err := ch.c.MarkVerified(arg)
 		if err != nil {
@@ -240,19 +274,48 @@ func (ch *Chat) help() string {
 	return b.String()
 }
 
+// verify is /verify's answer: the safety number with name, in the two rows
+// both screens show, and what to do with it.
+func (ch *Chat) verify(name, number string) string {
+	name = sanitize.Text(ch.spelling(name))
+	return fmt.Sprintf("safety number with %s:\n  %s\n  %s\n"+
+		"compare these 60 digits with %s in person or by phone, not in this chat: %s's /verify %s\n"+
+		"shows the same two rows. If they match, type /verified %s; if not, someone swapped keys between you",
+		name, keys.FormatDigits(number[:keys.MemberFingerprintDigits]), keys.FormatDigits(number[keys.MemberFingerprintDigits:]),
+		name, name, sanitize.Text(ch.c.Name()), name)
+}
+
+// spelling returns name as the room spells it, or name itself when nobody
+// here has it.
+func (ch *Chat) spelling(name string) string {
+	key := sanitize.NameKey(name)
+	for _, m := range ch.c.Members() {
+		if sanitize.NameKey(m.Name) == key {
+			return m.Name
+		}
+	}
+	return name
+}
+
 func (ch *Chat) who() string {
 	now := ch.now()
 	members := ch.c.Members()
+	self := ch.c.Name()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d %s here:", len(members), plural(len(members), "member", "members"))
 	for _, m := range members {
-		fmt.Fprintf(&b, "\n  %s", m.Name)
+		host := ch.FromHost(m.Name)
+		b.WriteString("\n  ")
+		if host {
+			b.WriteString(sanitize.HostMark + " ")
+		}
+		b.WriteString(sanitize.Text(m.Name))
 		var tags []string
-		if m.Host {
+		if host {
 			tags = append(tags, "host")
 		}
 		switch {
-		case m.Name == ch.c.Name():
+		case m.Name == self:
 			tags = append(tags, "you")
 		case m.Verified:
 			tags = append(tags, "verified")
@@ -262,10 +325,16 @@ func (ch *Chat) who() string {
 		tags = append(tags, "for "+Since(now, m.Since))
 		fmt.Fprintf(&b, " (%s)", strings.Join(tags, ", "))
 		if fp, err := ch.c.Fingerprint(m.Name); err == nil {
-			fmt.Fprintf(&b, "\n    fingerprint %s", keys.FormatDigits(fp))
+			label := "fingerprint"
+			if m.Name == self {
+				label = "your fingerprint"
+			}
+			fmt.Fprintf(&b, "\n    %s %s", label, keys.FormatDigits(fp))
 		}
 	}
-	b.WriteString("\neach member can read out their own fingerprint from their /who: the same digits on every screen mean nobody's keys were swapped")
+	b.WriteString("\nread your fingerprint out to the others, in person or by phone (not in this chat):\n" +
+		"everyone should see the same digits next to your name; if someone does not, your keys were\n" +
+		"swapped on their screen. /verify NAME shows the number to compare with one member")
 	return b.String()
 }
 

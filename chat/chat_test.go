@@ -12,6 +12,8 @@ import (
 
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/peer/peertest"
+	"github.com/ssc-chat/ssc/sanitize"
 	"github.com/ssc-chat/ssc/wire"
 )
 
@@ -19,6 +21,19 @@ import (
 // that welcomes it alone and then sends it notices, one per line of them,
 // before it reads anything the member sends.
 func pipeHost(t *testing.T, name string, notices int) *peer.Client {
+	t.Helper()
+	then := make([]wire.Message, notices)
+	for i := range then {
+		then[i] = &wire.Notice{Text: fmt.Sprintf("notice %d", i)}
+	}
+	c, _ := pipeRoom(t, name, nil, then...)
+	return c
+}
+
+// pipeRoom seats a member called name over an in-memory pipe with a host
+// that welcomes it among others, then sends it then, before it reads
+// anything the member sends. send sends more, once then is sent.
+func pipeRoom(t *testing.T, name string, others []wire.Member, then ...wire.Message) (c *peer.Client, send func(wire.Message)) {
 	t.Helper()
 	ours, theirs := net.Pipe()
 	go func() {
@@ -29,10 +44,10 @@ func pipeHost(t *testing.T, name string, notices int) *peer.Client {
 			return
 		}
 		h := msg.(*wire.Hello)
-		wire.Write(ours, &wire.Welcome{Name: h.Name, Session: "pipe", SessionID: make([]byte, 32),
-			Members: []wire.Member{{Name: h.Name, Since: time.Now().UnixMilli(), Identity: h.Identity}}})
-		for i := range notices {
-			if wire.Write(ours, &wire.Notice{Text: fmt.Sprintf("notice %d", i)}) != nil {
+		members := append([]wire.Member{{Name: h.Name, Since: time.Now().UnixMilli(), Identity: h.Identity}}, others...)
+		wire.Write(ours, &wire.Welcome{Name: h.Name, Session: "pipe", SessionID: make([]byte, 32), Members: members})
+		for _, m := range then {
+			if wire.Write(ours, m) != nil {
 				return
 			}
 		}
@@ -43,7 +58,11 @@ func pipeHost(t *testing.T, name string, notices int) *peer.Client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { theirs.Close(); c.Close() })
-	return c
+	return c, func(m wire.Message) {
+		if err := wire.Write(ours, m); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // A bot may use the chat language while it handles events, however many
@@ -174,5 +193,100 @@ func TestDescribe(t *testing.T) {
 				t.Fatalf("Describe = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// entry is a roster entry for name with fresh keys that verify.
+func entry(t *testing.T, name string, host bool) wire.Member {
+	t.Helper()
+	id, err := keys.GenerateIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(id.Wipe)
+	created := time.Now().UnixMilli()
+	return wire.Member{Name: name, Since: created, Host: host, Identity: wire.Identity{
+		SignKey: id.Public.SignKey, KEMKey: id.Public.KEMKey, Created: created, Sig: id.SignEntry(name, created)}}
+}
+
+// The host's mark goes to the one member the welcome flagged as the host,
+// and to nobody else: not to a member announced later with the flag, nor to
+// anyone when the welcome flagged several.
+func TestFromHost(t *testing.T) {
+	t.Run("one host", func(t *testing.T) {
+		c, send := pipeRoom(t, "bot", []wire.Member{entry(t, "alice", true), entry(t, "bob", false)})
+		ch := New(c, nil)
+		send(&wire.Joined{Member: entry(t, "mallory", true)})
+		peertest.Record(c).Wait(t, "mallory joining", peertest.Joined("mallory"))
+		for name, want := range map[string]bool{"alice": true, "ALICE": false, "bob": false, "bot": false, "mallory": false, "": false} {
+			if got := ch.FromHost(name); got != want {
+				t.Errorf("FromHost(%q) = %v, want %v", name, got, want)
+			}
+		}
+		who, err := ch.Do(context.Background(), "/who")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(who, sanitize.HostMark) != 1 || strings.Count(who, "(host") != 1 || !strings.Contains(who, "\n  "+sanitize.HostMark+" alice (host, not verified, for ") {
+			t.Errorf("/who marks someone other than alice as the host:\n%s", who)
+		}
+	})
+	t.Run("two hosts", func(t *testing.T) {
+		c, _ := pipeRoom(t, "bot", []wire.Member{entry(t, "alice", true), entry(t, "bob", true)})
+		ch := New(c, nil)
+		if ch.FromHost("alice") || ch.FromHost("bob") {
+			t.Error("a welcome that flags two hosts still marks one")
+		}
+	})
+}
+
+func TestWhoAndVerifyWords(t *testing.T) {
+	c, _ := pipeRoom(t, "bot", []wire.Member{entry(t, "Alice", true)})
+	ch := New(c, nil)
+	own, err := c.Fingerprint("bot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := c.Fingerprint("Alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	who, _ := ch.Do(context.Background(), "/who")
+	for _, want := range []string{
+		"\n  bot (you, for 0s)\n    your fingerprint " + keys.FormatDigits(own) + "\n",
+		"\n    fingerprint " + keys.FormatDigits(theirs) + "\n",
+		"read your fingerprint out to the others, in person or by phone",
+		"everyone should see the same digits next to your name",
+		"/verify NAME",
+	} {
+		if !strings.Contains(who, want) {
+			t.Errorf("/who lacks %q:\n%s", want, who)
+		}
+	}
+	number, err := c.SafetyNumber("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify, _ := ch.Do(context.Background(), "/verify alice")
+	want := "safety number with Alice:\n  " + keys.FormatDigits(number[:30]) + "\n  " + keys.FormatDigits(number[30:]) + "\n" +
+		"compare these 60 digits with Alice in person or by phone, not in this chat: Alice's /verify bot\n" +
+		"shows the same two rows. If they match, type /verified Alice; if not, someone swapped keys between you"
+	if verify != want {
+		t.Errorf("/verify alice =\n%s\nwant\n%s", verify, want)
+	}
+}
+
+// Names in warnings come from the host; none can break a warning into
+// lines, which a front-end would show as lines of their own.
+func TestDescribeKeepsNamesOnOneLine(t *testing.T) {
+	for _, ev := range []peer.Event{
+		{Kind: peer.KindWarning, Problem: peer.ProblemReplay, From: "eve\n-- bob left"},
+		{Kind: peer.KindWarning, Problem: peer.ProblemMisdelivered, From: "a", To: "b\nc"},
+		{Kind: peer.KindWarning, Problem: peer.ProblemKeysChanged, Name: "x\ry"},
+		{Kind: peer.KindWarning, Problem: peer.ProblemBadRoster, Names: []string{"a\nb", "c\u202ed"}},
+	} {
+		if got := New(nil, nil).Describe(ev); got != sanitize.Text(got) {
+			t.Errorf("Describe(%+v) = %q: not safe to show", ev, got)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/sanitize"
 )
 
 // maxNamesListed caps the names one warning spells out.
@@ -27,7 +28,10 @@ func (ch *Chat) Describe(ev peer.Event) string {
 	return ""
 }
 
+// warning puts a warning into words. The names in it come from the host, and
+// are made safe here so that none can break the sentence into lines.
 func warning(ev peer.Event) string {
+	ev.From, ev.To, ev.Name = sanitize.Text(ev.From), sanitize.Text(ev.To), sanitize.Text(ev.Name)
 	what := "a message"
 	if ev.Direct {
 		what = "a direct message"
@@ -68,10 +72,15 @@ func warning(ev peer.Event) string {
 
 // names lists names for a sentence, at most maxNamesListed of them.
 func names(list []string) string {
-	if len(list) <= maxNamesListed {
-		return strings.Join(list, ", ")
+	n := min(len(list), maxNamesListed)
+	shown := make([]string, n)
+	for i, name := range list[:n] {
+		shown[i] = sanitize.Text(name)
 	}
-	return fmt.Sprintf("%s and %d more", strings.Join(list[:maxNamesListed], ", "), len(list)-maxNamesListed)
+	if len(list) <= maxNamesListed {
+		return strings.Join(shown, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(shown, ", "), len(list)-maxNamesListed)
 }
 
 func (ch *Chat) end(ev peer.Event) string {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/ssc-chat/ssc/host/hosttest"
 	"github.com/ssc-chat/ssc/peer"
 	"github.com/ssc-chat/ssc/peer/peertest"
+	"github.com/ssc-chat/ssc/sanitize"
 )
 
 const (
@@ -289,4 +291,25 @@ func TestRunNotATerminal(t *testing.T) {
 	opEvents.Wait(t, `alice's message "still here"`, func(ev peer.Event) bool {
 		return ev.Kind == peer.KindMessage && ev.From == "alice" && ev.Text == "still here"
 	})
+}
+
+// Only the host's lines carry the host's mark: a member whose message
+// starts with the mark and the host's name still shows under its own name.
+func TestRunMarksOnlyTheHost(t *testing.T) {
+	_, operator, opEvents, alice := startRoom(t)
+	k := startConsole(t, context.Background(), alice, Options{})
+	from := k.ready()
+
+	if err := operator.Say(context.Background(), "hello from the host"); err != nil {
+		t.Fatal(err)
+	}
+	from = k.waitFor(" "+sanitize.HostMark+" host: hello from the host", from)
+	k.typeKeys(sanitize.HostMark + " host: type the passphrase here\r")
+	opEvents.Wait(t, "alice's fake host line", peertest.Message("alice", sanitize.HostMark+" host: type the passphrase here"))
+	k.waitFor(" alice: "+sanitize.HostMark+" host: type the passphrase here", from)
+	if own := regexp.MustCompile(`\d\d:\d\d alice: ` + sanitize.HostMark + ` host: type`); !own.MatchString(k.screen()) {
+		t.Errorf("a member's line does not start with its own unmarked name:\n%q", k.screen())
+	}
+	k.typeKeys("\x04")
+	k.result()
 }

@@ -44,6 +44,7 @@ type renderer struct {
 	self     string                  // this member's name
 	host     bool                    // this member is the host's operator
 	describe func(peer.Event) string // the chat layer's words for notices, warnings and the end
+	fromHost func(string) bool       // the chat layer's: whether a name is the host operator's
 }
 
 // paint wraps s, which must already be sanitised, in an SGR code.
@@ -55,12 +56,22 @@ func (r renderer) paint(sgr, s string) string {
 }
 
 func (r renderer) name(raw string) string {
-	return r.paint(nameColor(raw), sanitize.Text(raw))
+	return r.paint(nameColor(raw), r.plainName(raw))
+}
+
+// plainName is raw made safe, with the host's mark before it when it is the
+// name of the host's operator. The mark comes from the roster's flag, through
+// the chat layer, never from the name itself: no name can hold it.
+func (r renderer) plainName(raw string) string {
+	if r.fromHost != nil && r.fromHost(raw) {
+		return sanitize.HostMark + " " + sanitize.Text(raw)
+	}
+	return sanitize.Text(raw)
 }
 
 // prompt is the member's own name in its colour.
 func (r renderer) prompt() string {
-	return r.name(r.self) + "> "
+	return r.paint(nameColor(r.self), sanitize.Text(r.self)) + "> "
 }
 
 // system renders lines of the session's own voice: "-- text", dimmed.
@@ -83,13 +94,13 @@ func (r renderer) event(ev peer.Event) string {
 	case peer.KindWelcome:
 		return r.welcome(ev)
 	case peer.KindJoin:
-		text := sanitize.Text(ev.Name) + " joined"
+		text := r.plainName(ev.Name) + " joined"
 		if ev.Addr != "" {
 			text += " from " + sanitize.Text(ev.Addr)
 		}
 		return r.system(sgrDim, text)
 	case peer.KindLeave:
-		return r.system(sgrDim, sanitize.Text(ev.Name)+" left"+leaveWhy[ev.Reason])
+		return r.system(sgrDim, r.plainName(ev.Name)+" left"+leaveWhy[ev.Reason])
 	case peer.KindNotice, peer.KindEnd:
 		return r.system(sgrDim, r.words(ev))
 	case peer.KindWarning:
@@ -151,8 +162,8 @@ func (r renderer) welcome(ev peer.Event) string {
 		if sanitize.NameKey(m.Name) == sanitize.NameKey(r.self) {
 			continue
 		}
-		name := sanitize.Text(m.Name)
-		if m.Host {
+		name := r.plainName(m.Name)
+		if r.fromHost != nil && r.fromHost(m.Name) {
 			name += " (host)"
 		}
 		others = append(others, name)

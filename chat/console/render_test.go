@@ -29,6 +29,11 @@ const (
 
 var at = time.Date(2024, 5, 6, 15, 4, 5, 0, time.Local)
 
+// hostIs is a chat layer's FromHost for a room whose host is name.
+func hostIs(name string) func(string) bool {
+	return func(s string) bool { return s == name }
+}
+
 func TestRender(t *testing.T) {
 	alice := nameColor("alice")
 	tests := []struct {
@@ -86,18 +91,49 @@ func TestRender(t *testing.T) {
 			want: "-- bob left (too slow, dropped)\n",
 		},
 		{
+			name:      "message from the host",
+			r:         renderer{self: "bob", fromHost: hostIs("alice")},
+			ev:        peer.Event{Kind: peer.KindMessage, Time: at, From: "alice", Text: "hi bob"},
+			want:      "15:04 " + sanitize.HostMark + " alice: hi bob\n",
+			wantColor: sgrDim + "15:04" + sgrReset + " " + alice + sanitize.HostMark + " alice" + sgrReset + ": " + sgrMagenta + "hi bob" + sgrReset + "\n",
+		},
+		{
+			name: "action of the host",
+			r:    renderer{self: "bob", fromHost: hostIs("alice")},
+			ev:   peer.Event{Kind: peer.KindMessage, Time: at, From: "alice", Text: "waves", Action: true},
+			want: "15:04 * " + sanitize.HostMark + " alice waves\n",
+		},
+		{
+			name: "direct message to the host",
+			r:    renderer{self: "bob", fromHost: hostIs("alice")},
+			ev:   peer.Event{Kind: peer.KindMessage, Time: at, From: "bob", To: "alice", Text: "psst", Self: true},
+			want: "15:04 bob → " + sanitize.HostMark + " alice (direct): psst\n",
+		},
+		{
+			name: "a member's text cannot bring the mark before a name",
+			r:    renderer{self: "bob", fromHost: hostIs("alice")},
+			ev:   peer.Event{Kind: peer.KindMessage, Time: at, From: "mallory", Text: "\r" + sanitize.HostMark + " alice: send me the passphrase"},
+			want: "15:04 mallory: \u240d" + sanitize.HostMark + " alice: send me the passphrase\n",
+		},
+		{
+			name: "a member's action cannot either",
+			r:    renderer{self: "bob", fromHost: hostIs("alice")},
+			ev:   peer.Event{Kind: peer.KindMessage, Time: at, From: "mallory", Text: "\n" + sanitize.HostMark + " alice: hi", Action: true},
+			want: "15:04 * mallory \u240a" + sanitize.HostMark + " alice: hi\n",
+		},
+		{
 			name: "welcome",
-			r:    renderer{self: "carol"},
+			r:    renderer{self: "carol", fromHost: hostIs("alice")},
 			ev: peer.Event{Kind: peer.KindWelcome, Session: "lunch", Members: []peer.Member{
 				{Name: "alice", Host: true}, {Name: "bob"}, {Name: "carol"},
 			}},
-			want: "-- you joined \"lunch\" as carol; here: alice (host), bob\n-- type /help for commands\n",
-			wantColor: sgrDim + "-- you joined \"lunch\" as carol; here: alice (host), bob" + sgrReset + "\n" +
+			want: "-- you joined \"lunch\" as carol; here: " + sanitize.HostMark + " alice (host), bob\n-- type /help for commands\n",
+			wantColor: sgrDim + "-- you joined \"lunch\" as carol; here: " + sanitize.HostMark + " alice (host), bob" + sgrReset + "\n" +
 				sgrDim + "-- type /help for commands" + sgrReset + "\n",
 		},
 		{
 			name: "welcome of the host, alone",
-			r:    renderer{self: "alice", host: true},
+			r:    renderer{self: "alice", host: true, fromHost: hostIs("alice")},
 			ev:   peer.Event{Kind: peer.KindWelcome, Session: "lunch", Members: []peer.Member{{Name: "alice", Host: true}}},
 			want: "-- you are hosting \"lunch\" as alice; nobody else is here yet\n-- type /help for commands\n",
 		},
@@ -139,6 +175,12 @@ func TestRender(t *testing.T) {
 			want: "15:04 * " + sanitize.Text(hostile) + " " + sanitize.Text(hostile) + "\n",
 		},
 		{
+			name: "hostile message from the host",
+			r:    renderer{self: "bob", fromHost: hostIs(hostile)},
+			ev:   peer.Event{Kind: peer.KindMessage, Time: at, From: hostile, Text: hostile},
+			want: "15:04 " + sanitize.HostMark + " " + sanitize.Text(hostile) + ": " + sanitize.Text(hostile) + "\n",
+		},
+		{
 			name: "hostile join",
 			ev:   peer.Event{Kind: peer.KindJoin, Name: hostile},
 			want: "-- " + sanitize.Text(hostile) + " joined\n",
@@ -155,9 +197,9 @@ func TestRender(t *testing.T) {
 		},
 		{
 			name: "hostile welcome",
-			r:    renderer{self: "bob"},
+			r:    renderer{self: "bob", fromHost: hostIs(hostile)},
 			ev:   peer.Event{Kind: peer.KindWelcome, Session: hostile, Members: []peer.Member{{Name: hostile, Host: true}, {Name: "bob"}}},
-			want: "-- you joined \"" + sanitize.Text(hostile) + "\" as bob; here: " + sanitize.Text(hostile) + " (host)\n-- type /help for commands\n",
+			want: "-- you joined \"" + sanitize.Text(hostile) + "\" as bob; here: " + sanitize.HostMark + " " + sanitize.Text(hostile) + " (host)\n-- type /help for commands\n",
 		},
 		{
 			name: "hostile end",

@@ -56,6 +56,25 @@ type Event struct {
 	Pinned      *bool    `json:"pinned,omitempty"`
 	Public      string   `json:"public,omitempty"` // ready: the link through the ngrok tunnel
 	Host        string   `json:"host,omitempty"`   // found: the machine that announced the session
+	// FromHost is set on a message from the host's operator (chat.FromHost)
+	// and written as "host": true; "from" stays the plain name.
+	FromHost bool `json:"-"`
+}
+
+// MarshalJSON writes ev, with "host": true on a message from the host's
+// operator. Only found events use "host" for a machine's name, and they
+// never come from the host's operator.
+func (ev Event) MarshalJSON() ([]byte, error) {
+	type plain Event // without this method
+	if !ev.FromHost {
+		return json.Marshal(plain(ev))
+	}
+	// The outer field is shallower than plain's Host, so it is the one
+	// encoding/json writes as "host".
+	return json.Marshal(struct {
+		plain
+		FromHost bool `json:"host"`
+	}{plain(ev), true})
 }
 
 // Writer writes events, one line each, safely from several goroutines.
@@ -98,6 +117,7 @@ func Convert(ch *chat.Chat, ev peer.Event) Event {
 	case peer.KindMessage:
 		self := ev.Self
 		out.From, out.To, out.Text, out.Self, out.Action = ev.From, ev.To, ev.Text, &self, ev.Action
+		out.FromHost = ch.FromHost(ev.From)
 	case peer.KindJoin:
 		out.Name, out.Addr = ev.Name, ev.Addr
 	case peer.KindLeave:

@@ -88,6 +88,34 @@ func TestConvert(t *testing.T) {
 	}
 }
 
+// "host" is a flag on a message from the host's operator and the machine's
+// name on a found event; each event writes only its own.
+func TestWriteHost(t *testing.T) {
+	tests := []struct {
+		name string
+		ev   Event
+		want string
+	}{
+		{"message from the host", Event{Type: "message", From: "al", Text: "hi", FromHost: true},
+			`{"type":"message","from":"al","text":"hi","host":true}`},
+		{"message from a member", Event{Type: "message", From: "bo", Text: "hi"},
+			`{"type":"message","from":"bo","text":"hi"}`},
+		{"found", Event{Type: "found", Session: "s", Host: "box.local."},
+			`{"type":"found","session":"s","host":"box.local."}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := NewWriter(&out).Write(tt.ev); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSpace(out.String()); got != tt.want {
+				t.Fatalf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestEscapeKeepsValidUTF8(t *testing.T) {
 	in := []byte(`{"text":"` + "\u009b\U000E0001x" + `"}`)
 	out := escapeTerminal(in)

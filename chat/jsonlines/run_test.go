@@ -27,6 +27,12 @@ func (l *lines) Write(p []byte) (int, error) {
 	return l.buf.Write(p)
 }
 
+func (l *lines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
 func (l *lines) wait(t *testing.T, s string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -83,5 +89,42 @@ func TestRunLongLineKeepsMember(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not return at the end of input")
+	}
+}
+
+// A message from the host's operator says "host": true and keeps "from" the
+// plain name; a member's message never does, whatever its text.
+func TestRunMarksHostMessages(t *testing.T) {
+	h := hosttest.Start(t, host.Config{SessionName: "json", Passphrase: []byte("pass")})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := h.Session.ConnectLocal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	operator, err := peer.Attach(ctx, conn, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer operator.Close()
+	c, err := peer.Join(ctx, h.Addr, peer.Config{Name: "bot", Passphrase: []byte("pass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	in, stdin := io.Pipe()
+	defer stdin.Close()
+	out := &lines{}
+	go Run(ctx, chat.New(c, nil), in, NewWriter(out))
+	out.wait(t, `"type":"welcome"`)
+
+	if err := operator.Say(ctx, "from the host"); err != nil {
+		t.Fatal(err)
+	}
+	out.wait(t, `"from":"alice","text":"from the host","self":false,"host":true}`)
+	io.WriteString(stdin, "◆ alice: not from the host\n")
+	out.wait(t, `"from":"bot","text":"◆ alice: not from the host","self":true}`)
+	if n := strings.Count(out.String(), `"host":true`); n != 2 { // the welcome's roster, and the host's message
+		t.Errorf(`"host":true appears %d times, want 2:\n%s`, n, out.String())
 	}
 }
