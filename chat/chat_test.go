@@ -205,8 +205,7 @@ func entry(t *testing.T, name string, host bool) wire.Member {
 	}
 	t.Cleanup(id.Wipe)
 	created := time.Now().UnixMilli()
-	return wire.Member{Name: name, Since: created, Host: host, Identity: wire.Identity{
-		SignKey: id.Public.SignKey, KEMKey: id.Public.KEMKey, Created: created, Sig: id.SignEntry(name, created)}}
+	return wire.Member{Name: name, Since: created, Host: host, Identity: peer.NewHello(id, keys.Fingerprint{}, name).Identity}
 }
 
 // The host's mark goes to the one member the welcome flagged as the host,

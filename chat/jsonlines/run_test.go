@@ -102,7 +102,7 @@ func TestRunMarksHostMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	operator, err := peer.Attach(ctx, conn, "alice")
+	operator, err := peer.Attach(ctx, conn, "alice", h.Session.Fingerprint())
 	if err != nil {
 		t.Fatal(err)
 	}
