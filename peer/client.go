@@ -269,6 +269,10 @@ func (c *Client) Done() <-chan struct{} { return c.done }
 // Members returns the roster, oldest member first.
 func (c *Client) Members() []Member { return c.roster.list() }
 
+// Member returns the member called name, in any spelling of it, without
+// copying the room.
+func (c *Client) Member(name string) (Member, bool) { return c.roster.find(name) }
+
 // Say sends a chat line, signed with this member's key. It comes back as
 // a message event with Self set once the host has relayed it.
 func (c *Client) Say(ctx context.Context, text string) error { return c.say(ctx, text, false) }

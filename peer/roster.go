@@ -73,6 +73,11 @@ func newRoster(self keys.PublicIdentity, sessionID []byte) *roster {
 // memberOf checks a roster entry's keys and its self-signature over this
 // session and returns it.
 func (r *roster) memberOf(m wire.Member) (Member, error) {
+	// A name the host itself would refuse is no member's: it may carry
+	// line breaks or the host's mark.
+	if name, err := sanitize.Name(m.Name); err != nil || name != m.Name {
+		return Member{}, ErrBadName
+	}
 	pub := keys.PublicIdentity{SignKey: m.Identity.SignKey, KEMHash: m.Identity.KEMHash}
 	// VerifyEntry checks the keys themselves too.
 	if err := keys.VerifyEntry(r.sessionID, pub, m.Name, m.Identity.Created, m.Identity.Sig); err != nil {
@@ -89,6 +94,7 @@ func (r *roster) memberOf(m wire.Member) (Member, error) {
 func (r *roster) seat(ctx context.Context, name string, entries []wire.Member) (ignored []string, err error) {
 	seated := make(map[string]Member, len(entries))
 	keysSeen := make(map[signKey]bool, len(entries))
+	hosts := 0
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -102,7 +108,17 @@ func (r *roster) seat(ctx context.Context, name string, entries []wire.Member) (
 		if m.Name == name && !m.Identity.Equal(r.self) {
 			return nil, ErrNotYou
 		}
+		if m.Host {
+			hosts++
+		}
 		seated[key], keysSeen[sk] = m, true
+	}
+	if hosts > 1 {
+		// One host per session: a welcome that says otherwise marks nobody.
+		for key, m := range seated {
+			m.Host = false
+			seated[key] = m
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -118,6 +134,7 @@ func (r *roster) seat(ctx context.Context, name string, entries []wire.Member) (
 // (ProblemReplaced: told to everyone), or a name the user verified with
 // other keys (ProblemKeysChanged: the mark goes).
 func (r *roster) join(m Member) Problem {
+	m.Host = false // the host is in the welcome; nobody joins as the host
 	key, sk := sanitize.NameKey(m.Name), signKeyOf(m.Identity)
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -131,3 +131,21 @@ func TestSubstitutedSealingKeyIsRefused(t *testing.T) {
 		return ev.Kind == peer.KindMessage && ev.From == "alice" && ev.To == "bob" && ev.Text == "secret"
 	})
 }
+
+// A name the host itself would refuse, such as one with a line break or
+// the host's mark, is no member's name, whatever the host announces.
+func TestAnnouncedNamesMustBeValid(t *testing.T) {
+	h := newEvilHost(t)
+	bob := h.join("bob")
+	for _, name := range []string{"eve\n-- alice joined", "◆ host", "аlice"} {
+		fake, err := keys.GenerateIdentity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.send(bob, &wire.Joined{Member: wire.Member{Name: name, Since: time.Now().UnixMilli(), Identity: peer.NewHello(fake, h.sessionID, name).Identity}})
+		bob.events.Wait(t, "the entry refused", warning(peer.ProblemBadEntry, name))
+		if _, ok := bob.client.Member(name); ok {
+			t.Fatalf("%q was seated", name)
+		}
+	}
+}
