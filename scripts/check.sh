@@ -101,6 +101,12 @@ else
 	echo "skipped: needs strace (CI has it)"
 fi
 
+step "load smoke test (scripts/loadtest, no timing asserted)"
+# Full members, then light ones with the rate limit lifted; each exits 1 on
+# any lost or reordered line or any member removed.
+go run ./scripts/loadtest -n 20 -m 20 || failed=1
+go run ./scripts/loadtest -n 20 -m 200 -light -unlimited || failed=1
+
 echo
 if [ "$failed" = 0 ]; then echo "check: all passed"; else echo "check: FAILED"; fi
 exit "$failed"

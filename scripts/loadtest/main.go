@@ -146,8 +146,10 @@ func (r *run) main(ctx context.Context, passFile string, hostPID, parallel int) 
 	for _, m := range members {
 		welcome += m.welcome
 	}
-	fmt.Printf("joined     %d members in %s; welcomes %s in all (%s for the last)",
-		r.n, joinTime.Round(time.Millisecond), bytesOf(uint64(welcome)), bytesOf(uint64(members[len(members)-1].welcome)))
+	fmt.Printf("joined     %d members in %s", r.n, joinTime.Round(time.Millisecond))
+	if welcome > 0 { // light members measure what their welcome cost
+		fmt.Printf("; welcomes %s in all (%s for the last)", bytesOf(uint64(welcome)), bytesOf(uint64(members[len(members)-1].welcome)))
+	}
 	if joined.CPU > 0 {
 		fmt.Printf("; host CPU %.2f s", (joined.CPU - before.CPU).Seconds())
 	}
