@@ -251,8 +251,8 @@ func (s *Session) tellOperatorFailure(addr net.Addr, failures int) {
 	text := fmt.Sprintf("failed admission from %s: wrong passphrase, or someone between them and you (%d failed so far)", addr, failures)
 	if failures >= MaxGuesses {
 		text = fmt.Sprintf("%d failed admissions: nobody is admitted any more until you rotate the passphrase with /passphrase new", failures)
-	} else if failures > FreeGuesses {
-		text += "; joiners now wait between attempts"
+	} else if wait := s.guard.wait(s.cfg.Now()); wait > 0 {
+		text += fmt.Sprintf("; joiners now wait %s before the next attempt (/passphrase new gives a new passphrase and ends the wait)", wait.Round(time.Second))
 	}
 	s.tellOperator(text)
 }

@@ -94,6 +94,16 @@ func (g *guard) settle(_ time.Time, ok bool) (failures int) {
 	return g.failures
 }
 
+// wait says how long the next guess must wait from now.
+func (g *guard) wait(now time.Time) time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.failures < FreeGuesses || !now.Before(g.next) {
+		return 0
+	}
+	return g.next.Sub(now)
+}
+
 // reset starts a fresh budget, as a new passphrase makes old guesses moot.
 // Guesses in flight stay counted as in flight.
 func (g *guard) reset() {

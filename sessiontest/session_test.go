@@ -81,5 +81,5 @@ func TestGuessingIsSlowedDown(t *testing.T) {
 	if !errors.As(err, &refused) || refused.Code != wire.RefuseBusy || refused.RetryAfter <= 0 {
 		t.Fatalf("got %v, want busy with a retry time", err)
 	}
-	r.opEvents.Wait(t, "operator told", peertest.NoticeContaining("joiners now wait between attempts"))
+	r.opEvents.Wait(t, "operator told", peertest.NoticeContaining("joiners now wait 1s before the next attempt (/passphrase new"))
 }
