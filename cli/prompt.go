@@ -65,6 +65,8 @@ func askPassphrase(io *stdio, jsonMode bool) ([]byte, error) {
 	defer l.Close()
 	l.SetCtrlCAborts(true)
 	for {
+		// liner returns a string, which cannot be wiped: raw is copied into
+		// bytes at once and not kept.
 		raw, err := l.PasswordPrompt("session passphrase: ")
 		if err != nil {
 			return nil, aborted(err)

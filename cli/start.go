@@ -39,9 +39,11 @@ func startCommand(io *stdio) *cli.Command {
 	return &cli.Command{
 		Name:      "start",
 		Usage:     "host a new session and chat in it",
-		UsageText: "ssc start [--name NAME] [--title TEXT] [--listen ADDR] [--passphrase-file FILE] [--no-mdns] [--ngrok] [--json]",
+		UsageText: "ssc start [--name NAME] [--title TEXT] [--listen ADDR] [--passphrase-file FILE [--allow-weak-passphrase]] [--no-mdns] [--ngrok] [--json]",
 		Description: "Prints the passphrase (four fresh diceware words unless you give one), the addresses\n" +
-			"it listens on and the link to give to others. Ending it (/end, /quit, Ctrl-C, Ctrl-D)\n" +
+			"it listens on and the link to give to others. A passphrase you give must be hard to guess\n" +
+			"(several unrelated words), or ssc refuses it unless --" + weakFlag + " is given.\n" +
+			"Ending it (/end, /quit, Ctrl-C, Ctrl-D)\n" +
 			"ends the session for everyone and wipes its keys.\n" +
 			"While it runs, 'ssc join' finds it on the local network (mDNS) unless --no-mdns is given.\n" +
 			"With --ngrok it is also reachable from anywhere through an ngrok TCP tunnel; the\n" +
@@ -52,6 +54,7 @@ func startCommand(io *stdio) *cli.Command {
 			&cli.StringFlag{Name: "title", Usage: "show `TEXT` to joiners as the session's name (default: \"NAME's session\")"},
 			&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address to listen on; when the default port is taken, a free one is used"},
 			&cli.StringFlag{Name: "passphrase-file", Usage: "read the passphrase from `FILE` (or set " + passphraseEnv + "); default: a generated one"},
+			&cli.BoolFlag{Name: weakFlag, Usage: "use the passphrase given even if it is easy to guess"},
 			&cli.BoolFlag{Name: "no-mdns", Usage: "do not announce the session on the local network"},
 			&cli.BoolFlag{Name: "ngrok", Usage: "also open a public ngrok TCP tunnel (needs " + discovery.AuthTokenEnv + ")"},
 			&cli.DurationFlag{Name: "ngrok-timeout", Value: defaultNgrokTimeout, Usage: "wait at most `DURATION` for the ngrok tunnel, then go on without it"},
@@ -95,14 +98,28 @@ func start(c *cli.Context, io *stdio) error {
 		return err
 	}
 	generated := pass == nil
+	var strength float64
 	if generated {
+		// keys returns a string, which cannot be wiped; p is not kept.
 		p, err := keys.GeneratePassphrase()
 		if err != nil {
 			return err
 		}
 		pass = []byte(p)
+		strength = generatedStrength(pass)
 	}
 	defer keys.Wipe(pass)
+	var warnings []*userError
+	if !generated {
+		g, warn, err := checkStrength(pass, c.Bool(weakFlag), name, title)
+		if err != nil {
+			return err
+		}
+		if warn != nil {
+			warnings = append(warnings, warn)
+		}
+		strength = g
+	}
 
 	id, err := keys.GenerateHostIdentity()
 	if err != nil {
@@ -135,7 +152,6 @@ func start(c *cli.Context, io *stdio) error {
 	fp := session.Fingerprint()
 	addrs := joinAddrs(ln.Addr())
 	link := discovery.Link{Addr: addrs[0], Fingerprint: fp.String()}
-	var warnings []*userError
 
 	// The announcement lives as long as the session.
 	var announced []string
@@ -197,7 +213,7 @@ func start(c *cli.Context, io *stdio) error {
 	for _, warn := range warnings {
 		fmt.Fprintf(io.err, "ssc: warning: %s\nssc: hint: %s\n", warn.msg, warn.hint)
 	}
-	printBanner(io, member.Session(), string(pass), addrs, fp, link, public, announced)
+	printBanner(io, member.Session(), pass, strength, addrs, fp, link, public, announced)
 	last, err := runConsole(c.Context, ch, io)
 	if err != nil {
 		return err
@@ -336,10 +352,11 @@ func joinAddrs(a net.Addr) []string {
 	return all
 }
 
-func printBanner(io *stdio, session, pass string, addrs []string, fp keys.Fingerprint, link, public discovery.Link, announced []string) {
+func printBanner(io *stdio, session string, pass []byte, strength float64, addrs []string, fp keys.Fingerprint, link, public discovery.Link, announced []string) {
 	p := func(format string, args ...any) { fmt.Fprintf(io.out, format+"\n", args...) }
 	p("ssc: %q is open. Everything in it lives in memory and ends with it.", session)
 	p("  passphrase:   %s", pass)
+	p("  guessing it:  %s", guessOdds(strength))
 	for i, a := range addrs {
 		label := "  listening:    "
 		if i > 0 {
