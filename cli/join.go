@@ -41,8 +41,9 @@ func joinCommand(io *stdio) *cli.Command {
 			"shows the fingerprint for you to compare with the host's screen.\n" +
 			"Without LINK, ssc looks for sessions on the local network (mDNS) for --timeout: it joins\n" +
 			"the only one it finds, or asks which when there are several (--session picks one without\n" +
-			"asking). Anyone on the network can announce a session, so a session found there pins\n" +
-			"nothing either: compare the fingerprint, and only the right passphrase gets you in.\n" +
+			"asking). The host's certificate must have the fingerprint the session was announced\n" +
+			"with; but anyone on the network can announce a session: compare the fingerprint with the\n" +
+			"host's screen, and know that only the right passphrase gets you in.\n" +
 			"The passphrase is asked for without echo unless --passphrase-file or " + passphraseEnv + " gives it.",
 		OnUsageError: usageError,
 		Flags: []cli.Flag{
@@ -123,10 +124,20 @@ func join(c *cli.Context, io *stdio) error {
 		}
 	}
 
-	cfg := peer.Config{Name: name, Passphrase: pass, Pin: pin}
 	addr := link.Addr
 	if link.Addr == "" {
-		// What mDNS said is shown, never pinned: the passphrase proves the host.
+		// The announcement is pinned, so that a certificate other than the
+		// one announced stops the join before admission. Anyone can announce
+		// a session: the pin proves nothing about who; the passphrase does.
+		fp, err := keys.ParseFingerprint(found.Fingerprint)
+		if err != nil {
+			keys.Wipe(pass)
+			return err
+		}
+		pin = &fp
+	}
+	cfg := peer.Config{Name: name, Passphrase: pass, Pin: pin}
+	if link.Addr == "" {
 		addr = found.Addrs[0]
 		cfg.Dial = dialInOrder(found.Addrs, &addr)
 		if jsonMode {
@@ -143,7 +154,7 @@ func join(c *cli.Context, io *stdio) error {
 	// Join wipes the passphrase once admission is done.
 	member, err := peer.Join(c.Context, addr, cfg)
 	if err != nil {
-		return joinError(addr, err)
+		return joinError(addr, link.Addr == "", err)
 	}
 	stop := context.AfterFunc(c.Context, func() { member.Close() })
 	defer stop()
@@ -160,10 +171,7 @@ func join(c *cli.Context, io *stdio) error {
 	case link.Pinned():
 		fmt.Fprintf(io.out, "ssc: connected to %s; the host's certificate matches the link.\n", addr)
 	case link.Addr == "":
-		fmt.Fprintf(io.out, "ssc: connected to %s. Anyone on the network can announce a session: check that the host's\n     screen shows fingerprint %s\n", addr, fp.Short())
-		if fp.String() != found.Fingerprint {
-			fmt.Fprintf(io.out, "ssc: warning: that is not the fingerprint announced on the network (%s):\n     someone there announced this session under a fingerprint that is not the host's\n", found.ShortFingerprint())
-		}
+		fmt.Fprintf(io.out, "ssc: connected to %s; the host's certificate is the one announced. Anyone on the network can\n     announce a session: check that the host's screen shows fingerprint %s\n", addr, fp.Short())
 	default:
 		fmt.Fprintf(io.out, "ssc: connected to %s. This link pins nothing: check that the host's screen shows\n     fingerprint %s\n", addr, fp.Short())
 	}
@@ -261,14 +269,18 @@ func dialInOrder(addrs []string, used *string) func(ctx context.Context, network
 	}
 }
 
-// joinError says what went wrong joining addr, and what to do about it.
-func joinError(addr string, err error) error {
+// joinError says what went wrong joining addr, and what to do about it;
+// found says the session was found on the local network, not by a link.
+func joinError(addr string, found bool, err error) error {
 	var refused *peer.RefusedError
 	var dial *peer.DialError
 	switch {
 	case errors.Is(err, peer.ErrWrongPassphrase):
 		return &userError{code: exitAdmit, err: err, msg: "wrong passphrase (or someone between you and the host is intercepting the connection)",
 			hint: "ask the host for the passphrase shown by 'ssc start' (the host's /passphrase shows it again)"}
+	case errors.Is(err, peer.ErrHostMismatch) && found:
+		return &userError{code: exitAdmit, err: err, msg: "the host's certificate is not the one announced on the network: someone there announced this session, or its address, falsely",
+			hint: "ask the host for the link 'ssc start' printed and join with it"}
 	case errors.Is(err, peer.ErrHostMismatch):
 		return &userError{code: exitAdmit, err: err, msg: "the host's certificate does not match the fingerprint in the link: this is not the session the link names",
 			hint: "ask the host for a fresh link; every 'ssc start' makes a new fingerprint"}

@@ -105,7 +105,7 @@ func TestJoinAsksWhichSession(t *testing.T) {
 	screen.wait(t, `type a number from 1 to 2, or the name of a session`)
 	fmt.Fprint(term, "ALI\t\r")
 	screen.wait(t, `ssc: joining "alice's session" on test at `+regexp.QuoteMeta(ready.Addr))
-	screen.wait(t, `Anyone on the network can announce a session: check that the host's\s+screen shows fingerprint `+ready.Fingerprint[:4])
+	screen.wait(t, `the host's certificate is the one announced. Anyone on the network can\s+announce a session: check that the host's screen shows fingerprint `+ready.Fingerprint[:4])
 	waitEvent(t, events, `"type":"join",.*"name":"bob"`)
 	if strings.Contains(screen.String(), "warning") {
 		t.Errorf("a warning for a fingerprint that matches:\n%s", screen)

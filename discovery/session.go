@@ -38,8 +38,8 @@ type Record struct {
 
 // Session is a session found on the local network. Everything in it came
 // from unauthenticated multicast: Title and Host must be sanitised before
-// display, and Fingerprint is only shown, never pinned; the passphrase is
-// what proves that a host is the one it claims to be.
+// display, and Fingerprint, once checked, pins the host announced, whoever
+// that is; the passphrase is what proves that a host is the one it claims to be.
 type Session struct {
 	Info
 	// Host is the name of the machine that announced the session, without

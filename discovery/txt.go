@@ -38,7 +38,8 @@ var (
 
 // Info is what an announcement says about a session. Everything in an Info
 // that came from the network is unauthenticated: anyone on the LAN can
-// announce anything, so the fingerprint is only ever shown, never pinned.
+// announce anything. Pinning the fingerprint keeps a joiner from a host
+// other than the one announced; it says nothing about who announced it.
 type Info struct {
 	// Title is the session's display name, such as "alice's session". It is
 	// valid UTF-8 of at most MaxTitleBytes bytes, but may hold anything else:
