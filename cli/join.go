@@ -69,15 +69,8 @@ func join(c *cli.Context, io *stdio) error {
 			return &userError{code: exitUsage, msg: "--session picks among the sessions found on the local network, and a link names one already", hint: "leave out either the link or --session"}
 		}
 		var err error
-		if link, err = discovery.ParseLink(c.Args().First()); err != nil {
-			return &userError{code: exitUsage, msg: trimPrefix(err), hint: "copy the link exactly as 'ssc start' printed it: ssc://HOST:PORT/FINGERPRINT", err: err}
-		}
-		if link.Pinned() {
-			fp, err := keys.ParseFingerprint(link.Fingerprint)
-			if err != nil {
-				return &userError{code: exitUsage, msg: trimPrefix(err), hint: "copy the link exactly as 'ssc start' printed it", err: err}
-			}
-			pin = &fp
+		if link, pin, err = parseLink(c.Args().First()); err != nil {
+			return err
 		}
 	} else if t := c.Duration("timeout"); t <= 0 || t > maxBrowseTimeout {
 		return &userError{code: exitUsage, msg: fmt.Sprintf("--timeout must be more than 0 and at most %s", maxBrowseTimeout), hint: "the default is " + defaultBrowseTimeout.String()}
@@ -87,7 +80,7 @@ func join(c *cli.Context, io *stdio) error {
 	// one, nothing is looked for until the command line is known to be
 	// complete.
 	asking := !jsonMode && interactive(io)
-	var found discovery.Session
+	var found session
 	if link.Addr == "" && asking {
 		if given := c.String("name"); given != "" {
 			if _, err := sanitize.Name(given); err != nil {
@@ -129,12 +122,7 @@ func join(c *cli.Context, io *stdio) error {
 		// The announcement is pinned, so that a certificate other than the
 		// one announced stops the join before admission. Anyone can announce
 		// a session: the pin proves nothing about who; the passphrase does.
-		fp, err := keys.ParseFingerprint(found.Fingerprint)
-		if err != nil {
-			keys.Wipe(pass)
-			return err
-		}
-		pin = &fp
+		pin = &found.fp
 	}
 	cfg := peer.Config{Name: name, Passphrase: pass, Pin: pin}
 	if link.Addr == "" {
@@ -148,7 +136,7 @@ func join(c *cli.Context, io *stdio) error {
 				return err
 			}
 		} else {
-			fmt.Fprintf(io.out, "ssc: joining %s\n", describe(found))
+			fmt.Fprintf(io.out, "ssc: joining %s\n", describe(found.Session))
 		}
 	}
 	// Join wipes the passphrase once admission is done.
@@ -182,10 +170,47 @@ func join(c *cli.Context, io *stdio) error {
 	return endError(ch, last)
 }
 
+// session is a session found on the local network, with its fingerprint
+// parsed. Its Title and Host are sanitised, and its Fingerprint is in the
+// one spelling of keys.Fingerprint.String.
+type session struct {
+	discovery.Session
+	fp keys.Fingerprint
+}
+
+// checkSessions sanitises what announcements say for display, and leaves
+// out the sessions announced with something that is not a fingerprint.
+func checkSessions(found []discovery.Session) []discovery.Session {
+	var ok []discovery.Session
+	for _, s := range found {
+		fp, err := keys.ParseFingerprint(s.Fingerprint)
+		if err != nil {
+			continue
+		}
+		s.Fingerprint = fp.String()
+		s.Title = sanitize.Text(s.Title)
+		s.Host = sanitize.Text(s.Host)
+		ok = append(ok, s)
+	}
+	return ok
+}
+
 // discover looks for sessions on the local network and returns the one to
 // join: the only one found, the one --session names, or the one the user
-// picks. Titles and host names in what it returns are safe to show.
-func discover(c *cli.Context, io *stdio, jsonMode bool) (discovery.Session, error) {
+// picks.
+func discover(c *cli.Context, io *stdio, jsonMode bool) (session, error) {
+	s, err := choose(c, io, jsonMode)
+	if err != nil {
+		return session{}, err
+	}
+	// checkSessions parsed it already.
+	fp, err := keys.ParseFingerprint(s.Fingerprint)
+	return session{Session: s, fp: fp}, err
+}
+
+// choose is discover's work: it returns the session to join, its
+// fingerprint checked and the rest safe to show.
+func choose(c *cli.Context, io *stdio, jsonMode bool) (discovery.Session, error) {
 	timeout := c.Duration("timeout")
 	asking := !jsonMode && interactive(io)
 	if asking {
@@ -199,10 +224,7 @@ func discover(c *cli.Context, io *stdio, jsonMode bool) (discovery.Session, erro
 		return discovery.Session{}, &userError{code: exitNetwork, err: err, msg: "cannot look for sessions on the local network: " + trimPrefix(err), hint: linkHint}
 	}
 	// Everything in an announcement came from whoever sent it.
-	for i := range found {
-		found[i].Title = sanitize.Text(found[i].Title)
-		found[i].Host = sanitize.Text(found[i].Host)
-	}
+	found = checkSessions(found)
 	if c.IsSet("session") {
 		want := c.String("session")
 		s, err := discovery.Pick(found, want)
@@ -233,7 +255,13 @@ func discover(c *cli.Context, io *stdio, jsonMode bool) (discovery.Session, erro
 // describe shows a session found on the local network, whose title and
 // host are already sanitised.
 func describe(s discovery.Session) string {
-	return fmt.Sprintf("%q on %s at %s, fingerprint %s", s.Title, s.Host, s.Addrs[0], s.ShortFingerprint())
+	return fmt.Sprintf("%q on %s at %s, fingerprint %s", s.Title, s.Host, s.Addrs[0], shortFingerprint(s))
+}
+
+// shortFingerprint is a checked session's fingerprint as people compare it.
+func shortFingerprint(s discovery.Session) string {
+	fp, _ := keys.ParseFingerprint(s.Fingerprint)
+	return fp.Short()
 }
 
 // list names sessions on one line, numbered as askSession shows them.
@@ -243,7 +271,7 @@ func list(sessions []discovery.Session) string {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		fmt.Fprintf(&b, "%d) %q on %s (%s)", i+1, s.Title, s.Host, s.ShortFingerprint())
+		fmt.Fprintf(&b, "%d) %q on %s (%s)", i+1, s.Title, s.Host, shortFingerprint(s))
 	}
 	return b.String()
 }
@@ -267,6 +295,63 @@ func dialInOrder(addrs []string, used *string) func(ctx context.Context, network
 		}
 		return nil, first
 	}
+}
+
+// parseLink parses the link given to join, and the fingerprint it pins, if any.
+func parseLink(s string) (discovery.Link, *keys.Fingerprint, error) {
+	const hint = "copy the link exactly as 'ssc start' printed it"
+	link, err := discovery.ParseLink(s)
+	var le *discovery.LinkError
+	if errors.As(err, &le) {
+		return link, nil, &userError{code: exitUsage, msg: "bad link: " + linkProblem(le), hint: hint + ": ssc://HOST:PORT/FINGERPRINT", err: err}
+	}
+	if err != nil || !link.Pinned() {
+		return link, nil, err
+	}
+	fp, err := keys.ParseFingerprint(link.Fingerprint)
+	var fe *keys.FingerprintError
+	if errors.As(err, &fe) {
+		return link, nil, &userError{code: exitUsage, msg: "bad link: " + fingerprintProblem(fe), hint: hint, err: err}
+	}
+	if err != nil {
+		return link, nil, err
+	}
+	link.Fingerprint = fp.String()
+	return link, &fp, nil
+}
+
+// linkProblem says what is wrong with a link.
+func linkProblem(e *discovery.LinkError) string {
+	switch e.Problem {
+	case discovery.LinkTooLong:
+		return "longer than any link ssc prints"
+	case discovery.LinkNoFingerprint:
+		return "an ssc:// link ends with /FINGERPRINT"
+	case discovery.LinkBadFingerprint:
+		return "the fingerprint is not base32"
+	case discovery.LinkUnknownScheme:
+		return fmt.Sprintf("unknown scheme %q (use ssc://, tcp:// or HOST:PORT)", e.Scheme)
+	case discovery.LinkNotHostPort:
+		return "want HOST:PORT"
+	case discovery.LinkNoHost:
+		return "the host is missing"
+	case discovery.LinkBadHost:
+		return "the host name has characters no host name has"
+	case discovery.LinkBadPort:
+		return "the port must be a number from 1 to 65535"
+	}
+	return "not a link ssc prints"
+}
+
+// fingerprintProblem says what is wrong with a fingerprint in a link.
+func fingerprintProblem(e *keys.FingerprintError) string {
+	switch e.Problem {
+	case keys.FingerprintLength:
+		return fmt.Sprintf("the fingerprint must be %d characters, not %d", keys.FingerprintLen, e.Len)
+	case keys.FingerprintNonCanonical:
+		return "the fingerprint is not one ssc prints: its last character is wrong"
+	}
+	return "the fingerprint is not base32"
 }
 
 // joinError says what went wrong joining addr, and what to do about it;

@@ -428,8 +428,8 @@ func instanceLabel(title, fp string) string {
 	if label == "" {
 		label = "session"
 	}
-	if len(fp) >= 8 {
-		label += "-" + fp[:8]
+	if fp := dnsLabel(fp, 8); fp != "" {
+		label += "-" + fp
 	}
 	return label
 }
