@@ -221,7 +221,7 @@ func choose(c *cli.Context, io *stdio, jsonMode bool) (discovery.Session, error)
 		return discovery.Session{}, errLeft
 	}
 	if err != nil {
-		return discovery.Session{}, &userError{code: exitNetwork, err: err, msg: "cannot look for sessions on the local network: " + trimPrefix(err), hint: linkHint}
+		return discovery.Session{}, &userError{code: exitNetwork, err: err, msg: "cannot look for sessions on the local network: " + mdnsProblem(err, nil), hint: linkHint}
 	}
 	// Everything in an announcement came from whoever sent it.
 	found = checkSessions(found)
@@ -377,7 +377,12 @@ func joinError(addr string, found bool, err error) error {
 	case errors.Is(err, sanitize.ErrBadName):
 		return nameError(err)
 	}
-	return &userError{code: exitNetwork, err: err, msg: trimPrefix(err), hint: "check that the link points at a running 'ssc start'"}
+	var protocol *peer.ProtocolError
+	msg := fmt.Sprintf("cannot join the session at %s: %s", addr, rootCause(err))
+	if errors.As(err, &protocol) {
+		msg = fmt.Sprintf("cannot join the session at %s: the host sent message type %d, which the protocol does not allow there", addr, protocol.Type)
+	}
+	return &userError{code: exitNetwork, err: err, msg: msg, hint: "check that the link points at a running 'ssc start'"}
 }
 
 // refusedError puts the host's refusal into words.
@@ -406,5 +411,5 @@ func refusedError(r *peer.RefusedError) error {
 }
 
 func nameError(err error) error {
-	return &userError{code: exitUsage, err: err, msg: trimPrefix(err), hint: "names are 1 to 32 visible characters, single spaces allowed"}
+	return &userError{code: exitUsage, err: err, msg: nameProblem(err), hint: "names are 1 to 32 visible characters, single spaces allowed"}
 }

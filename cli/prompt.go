@@ -52,7 +52,7 @@ func askName(io *stdio, given string, jsonMode bool, fallback string) (string, e
 		if err == nil {
 			return name, nil
 		}
-		fmt.Fprintf(io.err, "ssc: %s\n", trimPrefix(err))
+		fmt.Fprintf(io.err, "ssc: %s\n", nameProblem(err))
 	}
 }
 
@@ -141,11 +141,29 @@ func runConsole(ctx context.Context, ch *chat.Chat, io *stdio) (peer.Event, erro
 	return console.Run(ctx, ch, io.in, io.outFile, console.Options{Color: !noColor})
 }
 
-// trimPrefix drops the package prefix of an error for people to read.
-func trimPrefix(err error) string {
-	msg := err.Error()
-	for _, p := range []string{"peer: ", "sanitize: ", "keys: ", "discovery: ", "host: "} {
-		msg = strings.TrimPrefix(msg, p)
+// nameProblem says what is wrong with a name, in sanitize's words: they are
+// written for people ("name must not start with '/' or '@'"), but sanitize
+// does not export its error type, so its prefix is taken off here.
+func nameProblem(err error) string {
+	return strings.TrimPrefix(err.Error(), "sanitize: ")
+}
+
+// rootCause is the words of the error at the end of err's chain: for an
+// error no type of ssc's describes, what the system or a library said.
+func rootCause(err error) string {
+	for {
+		var next error
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			next = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			if errs := u.Unwrap(); len(errs) > 0 {
+				next = errs[0]
+			}
+		}
+		if next == nil {
+			return err.Error()
+		}
+		err = next
 	}
-	return msg
 }

@@ -159,7 +159,7 @@ func start(c *cli.Context, io *stdio) error {
 		tcp := ln.Addr().(*net.TCPAddr)
 		an, err := io.net.Announce(discovery.Announcement{Info: discovery.Info{Title: title, Fingerprint: fp.String()}, Port: tcp.Port, IP: tcp.IP})
 		if err != nil {
-			warnings = append(warnings, &userError{msg: "the session is not announced on the local network: " + trimPrefix(err),
+			warnings = append(warnings, &userError{msg: "the session is not announced on the local network: " + mdnsProblem(err, tcp.IP),
 				hint: "others can still join with the link"})
 		} else {
 			defer an.Close()
@@ -285,10 +285,33 @@ func sessionTitle(raw string, given bool, name string) (string, error) {
 	return title, nil
 }
 
+// mdnsProblem says why announcing or browsing on the local network
+// failed; ip is the one address the session listens on, if any.
+func mdnsProblem(err error, ip net.IP) string {
+	var ie *discovery.InterfaceError
+	switch {
+	case errors.Is(err, discovery.ErrNoInterface) && ip != nil && !ip.IsUnspecified():
+		return fmt.Sprintf("no network interface that is up has the address %s", ip)
+	case errors.Is(err, discovery.ErrNoInterface):
+		return "no network interface is up with an IPv4 address"
+	case errors.As(err, &ie):
+		return fmt.Sprintf("on %s: %s", ie.Iface, rootCause(ie.Err))
+	}
+	return rootCause(err)
+}
+
 // tunnelWarning says why the ngrok tunnel is not up, in ngrok's own words
 // (they came from its service: made safe to show), and what to do.
 func tunnelWarning(err error, timeout time.Duration) *userError {
-	words := sanitize.Text(strings.Join(strings.Fields(trimPrefix(err)), " "))
+	said := rootCause(err)
+	var te *discovery.TunnelError
+	switch {
+	case errors.As(err, &te):
+		said = "ngrok: " + te.Said()
+	case errors.Is(err, discovery.ErrBadEndpoint):
+		said = "ngrok opened an endpoint that is not a TCP address"
+	}
+	words := sanitize.Text(strings.Join(strings.Fields(said), " "))
 	warn := &userError{msg: "the ngrok tunnel is not open: " + words,
 		hint: "the session runs on the local network only; check " + discovery.AuthTokenEnv + " and this machine's internet connection"}
 	switch {
