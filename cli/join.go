@@ -58,18 +58,43 @@ func joinCommand(io *stdio) *cli.Command {
 }
 
 func join(c *cli.Context, io *stdio) error {
-	jsonMode := c.Bool("json")
+	j := &joiner{io: io, c: c, jsonMode: c.Bool("json")}
+	defer j.Close()
+	if err := j.prepare(); err != nil {
+		return err
+	}
+	return j.run(c.Context)
+}
+
+// joiner is one run of 'ssc join'. It owns the passphrase until admission
+// and then the member; Close releases them.
+type joiner struct {
+	io       *stdio
+	c        *cli.Context // the flags
+	jsonMode bool
+	link     discovery.Link // empty when the session is found on the local network
+	found    session        // the session found there
+	pin      *keys.Fingerprint
+	name     string
+	pass     []byte // wiped by peer.Join once admission is done, or by Close
+
+	member     *peer.Client
+	stopMember func() bool // stops closing the member when the context ends
+}
+
+// prepare checks the command line and gathers everything the join needs
+// before dialling: the session, the name and the passphrase.
+func (j *joiner) prepare() error {
+	c, io := j.c, j.io
 	if c.NArg() > 1 {
 		return &userError{code: exitUsage, msg: "join takes one link", hint: "run 'ssc join LINK', or 'ssc join' to look for sessions on the local network"}
 	}
-	var link discovery.Link
-	var pin *keys.Fingerprint
 	if c.NArg() == 1 {
 		if c.IsSet("session") {
 			return &userError{code: exitUsage, msg: "--session picks among the sessions found on the local network, and a link names one already", hint: "leave out either the link or --session"}
 		}
 		var err error
-		if link, pin, err = parseLink(c.Args().First()); err != nil {
+		if j.link, j.pin, err = parseLink(c.Args().First()); err != nil {
 			return err
 		}
 	} else if t := c.Duration("timeout"); t <= 0 || t > maxBrowseTimeout {
@@ -79,76 +104,86 @@ func join(c *cli.Context, io *stdio) error {
 	// On a terminal, the session is chosen before the questions; without
 	// one, nothing is looked for until the command line is known to be
 	// complete.
-	asking := !jsonMode && interactive(io)
-	var found session
-	if link.Addr == "" && asking {
+	asking := !j.jsonMode && interactive(io)
+	if j.link.Addr == "" && asking {
 		if given := c.String("name"); given != "" {
 			if _, err := sanitize.Name(given); err != nil {
 				return nameError(err)
 			}
 		}
-		var err error
-		if found, err = discover(c, io, jsonMode); err != nil {
+		if err := j.discover(); err != nil {
 			return err
 		}
 	}
-	name, err := askName(io, c.String("name"), jsonMode, "")
-	if err != nil {
+	var err error
+	if j.name, err = askName(io, c.String("name"), j.jsonMode, ""); err != nil {
 		return err
 	}
-	pass, err := passphraseFrom(c.String("passphrase-file"))
-	if err != nil {
+	if j.pass, err = passphraseFrom(c.String("passphrase-file")); err != nil {
 		return err
 	}
-	if pass == nil {
-		if pass, err = askPassphrase(io, jsonMode); err != nil {
+	if j.pass == nil {
+		if j.pass, err = askPassphrase(io, j.jsonMode); err != nil {
 			return err
 		}
 	}
-	if !jsonMode && !interactive(io) {
+	if !j.jsonMode && !interactive(io) {
 		// Checked before dialling: joining only to leave would show up in the room.
-		keys.Wipe(pass)
 		return &userError{code: exitUsage, msg: "not a terminal", hint: "use --json to drive ssc from a script or a pipe"}
 	}
-	if link.Addr == "" && !asking {
-		if found, err = discover(c, io, jsonMode); err != nil {
-			keys.Wipe(pass)
-			return err
-		}
+	if j.link.Addr == "" && !asking {
+		return j.discover()
 	}
+	return nil
+}
 
-	addr := link.Addr
-	if link.Addr == "" {
-		// The announcement is pinned, so that a certificate other than the
-		// one announced stops the join before admission. Anyone can announce
-		// a session: the pin proves nothing about who; the passphrase does.
-		pin = &found.fp
+// discover finds the session to join on the local network, and pins the
+// fingerprint it was announced with, so that a certificate other than the
+// one announced stops the join before admission. Anyone can announce a
+// session: the pin proves nothing about who; the passphrase does.
+func (j *joiner) discover() error {
+	var err error
+	if j.found, err = findSession(j.c, j.io, j.jsonMode); err != nil {
+		return err
 	}
-	cfg := peer.Config{Name: name, Passphrase: pass, Pin: pin}
-	if link.Addr == "" {
-		addr = found.Addrs[0]
-		cfg.Dial = dialInOrder(found.Addrs, &addr)
-		if jsonMode {
-			// Title and host were sanitised when found; the rest discovery checked.
-			ev := jsonlines.Event{Type: "found", Session: found.Title, Host: found.Host, Addr: found.Addrs[0], Addrs: found.Addrs, Fingerprint: found.Fingerprint}
+	j.pin = &j.found.fp
+	return nil
+}
+
+// run dials the session, is admitted and runs the chat until it ends.
+func (j *joiner) run(ctx context.Context) error {
+	io := j.io
+	addr := j.link.Addr
+	cfg := peer.Config{Name: j.name, Passphrase: j.pass, Pin: j.pin}
+	if j.link.Addr == "" {
+		addr = j.found.Addrs[0]
+		cfg.Dial = dialInOrder(j.found.Addrs, &addr)
+		if j.jsonMode {
+			// Title and host were sanitised when found, and the fingerprint parsed.
+			ev := jsonlines.Event{Type: "found", Session: j.found.Title, Host: j.found.Host, Addr: j.found.Addrs[0], Addrs: j.found.Addrs, Fingerprint: j.found.Fingerprint}
 			if err := jsonlines.NewWriter(io.out).Write(ev); err != nil {
-				keys.Wipe(pass)
 				return err
 			}
 		} else {
-			fmt.Fprintf(io.out, "ssc: joining %s\n", describe(found.Session))
+			fmt.Fprintf(io.out, "ssc: joining %s\n", describe(j.found.Session))
 		}
 	}
-	// Join wipes the passphrase once admission is done.
-	member, err := peer.Join(c.Context, addr, cfg)
-	if err != nil {
-		return joinError(addr, link.Addr == "", err)
+	member, err := peer.Join(ctx, addr, cfg)
+	if ctx.Err() != nil {
+		// Interrupted while joining: leaving is not an error.
+		if member != nil {
+			member.Close()
+		}
+		return errLeft
 	}
-	stop := context.AfterFunc(c.Context, func() { member.Close() })
-	defer stop()
+	if err != nil {
+		return joinError(addr, j.link.Addr == "", err)
+	}
+	j.member = member
+	j.stopMember = context.AfterFunc(ctx, func() { member.Close() })
 	ch := chat.New(member, nil)
-	if jsonMode {
-		last, err := jsonlines.Run(c.Context, ch, io.in, jsonlines.NewWriter(io.out))
+	if j.jsonMode {
+		last, err := jsonlines.Run(ctx, ch, io.in, jsonlines.NewWriter(io.out))
 		if err != nil {
 			return err
 		}
@@ -156,18 +191,27 @@ func join(c *cli.Context, io *stdio) error {
 	}
 	fp := member.HostFingerprint()
 	switch {
-	case link.Pinned():
+	case j.link.Pinned():
 		fmt.Fprintf(io.out, "ssc: connected to %s; the host's certificate matches the link.\n", addr)
-	case link.Addr == "":
+	case j.link.Addr == "":
 		fmt.Fprintf(io.out, "ssc: connected to %s; the host's certificate is the one announced. Anyone on the network can\n     announce a session: check that the host's screen shows fingerprint %s\n", addr, fp.Short())
 	default:
 		fmt.Fprintf(io.out, "ssc: connected to %s. This link pins nothing: check that the host's screen shows\n     fingerprint %s\n", addr, fp.Short())
 	}
-	last, err := runConsole(c.Context, ch, io)
+	last, err := runConsole(ctx, ch, io)
 	if err != nil {
 		return err
 	}
 	return endError(ch, last)
+}
+
+// Close stops watching the context for the member and wipes the
+// passphrase, if admission did not already. It is idempotent.
+func (j *joiner) Close() {
+	if j.stopMember != nil {
+		j.stopMember()
+	}
+	keys.Wipe(j.pass)
 }
 
 // session is a session found on the local network, with its fingerprint
@@ -195,10 +239,10 @@ func checkSessions(found []discovery.Session) []discovery.Session {
 	return ok
 }
 
-// discover looks for sessions on the local network and returns the one to
+// findSession looks for sessions on the local network and returns the one to
 // join: the only one found, the one --session names, or the one the user
 // picks.
-func discover(c *cli.Context, io *stdio, jsonMode bool) (session, error) {
+func findSession(c *cli.Context, io *stdio, jsonMode bool) (session, error) {
 	s, err := choose(c, io, jsonMode)
 	if err != nil {
 		return session{}, err
@@ -208,7 +252,7 @@ func discover(c *cli.Context, io *stdio, jsonMode bool) (session, error) {
 	return session{Session: s, fp: fp}, err
 }
 
-// choose is discover's work: it returns the session to join, its
+// choose is findSession's work: it returns the session to join, its
 // fingerprint checked and the rest safe to show.
 func choose(c *cli.Context, io *stdio, jsonMode bool) (discovery.Session, error) {
 	timeout := c.Duration("timeout")
