@@ -116,14 +116,14 @@ func (j *joiner) prepare() error {
 		}
 	}
 	var err error
-	if j.name, err = askName(io, c.String("name"), j.jsonMode, ""); err != nil {
+	if j.name, err = askName(c.Context, io, c.String("name"), j.jsonMode, ""); err != nil {
 		return err
 	}
 	if j.pass, err = passphraseFrom(c.String("passphrase-file")); err != nil {
 		return err
 	}
 	if j.pass == nil {
-		if j.pass, err = askPassphrase(io, j.jsonMode); err != nil {
+		if j.pass, err = askPassphrase(c.Context, io, j.jsonMode); err != nil {
 			return err
 		}
 	}
@@ -293,7 +293,7 @@ func choose(c *cli.Context, io *stdio, jsonMode bool) (discovery.Session, error)
 		return discovery.Session{}, &userError{code: exitUsage, msg: fmt.Sprintf("%d sessions found on the local network: say which with --session", len(found)),
 			hint: "found: " + list(found)}
 	}
-	return askSession(io, found)
+	return askSession(c.Context, io, found)
 }
 
 // describe shows a session found on the local network, whose title and

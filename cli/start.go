@@ -126,7 +126,7 @@ func newStarter(c *cli.Context, io *stdio) (*starter, error) {
 		return nil, &userError{code: exitUsage, msg: "not a terminal", hint: "use --json to drive ssc from a script or a pipe"}
 	}
 	var err error
-	if s.name, err = askName(io, c.String("name"), s.jsonMode, "host"); err != nil {
+	if s.name, err = askName(c.Context, io, c.String("name"), s.jsonMode, "host"); err != nil {
 		return nil, err
 	}
 	if s.title, err = sessionTitle(c.String("title"), c.IsSet("title"), s.name); err != nil {
