@@ -41,8 +41,9 @@ func joinCommand(io *stdio) *cli.Command {
 			"shows the fingerprint for you to compare with the host's screen.\n" +
 			"Without LINK, ssc looks for sessions on the local network (mDNS) for --timeout: it joins\n" +
 			"the only one it finds, or asks which when there are several (--session picks one without\n" +
-			"asking). Anyone on the network can announce a session, so a session found there pins\n" +
-			"nothing either: compare the fingerprint, and only the right passphrase gets you in.\n" +
+			"asking). The host's certificate must have the fingerprint the session was announced\n" +
+			"with; but anyone on the network can announce a session: compare the fingerprint with the\n" +
+			"host's screen, and know that only the right passphrase gets you in.\n" +
 			"The passphrase is asked for without echo unless --passphrase-file or " + passphraseEnv + " gives it.",
 		OnUsageError: usageError,
 		Flags: []cli.Flag{
@@ -57,26 +58,44 @@ func joinCommand(io *stdio) *cli.Command {
 }
 
 func join(c *cli.Context, io *stdio) error {
-	jsonMode := c.Bool("json")
+	j := &joiner{io: io, c: c, jsonMode: c.Bool("json")}
+	defer j.Close()
+	if err := j.prepare(); err != nil {
+		return err
+	}
+	return j.run(c.Context)
+}
+
+// joiner is one run of 'ssc join'. It owns the passphrase until admission
+// and then the member; Close releases them.
+type joiner struct {
+	io       *stdio
+	c        *cli.Context // the flags
+	jsonMode bool
+	link     discovery.Link // empty when the session is found on the local network
+	found    session        // the session found there
+	pin      *keys.Fingerprint
+	name     string
+	pass     []byte // wiped by peer.Join once admission is done, or by Close
+
+	member     *peer.Client
+	stopMember func() bool // stops closing the member when the context ends
+}
+
+// prepare checks the command line and gathers everything the join needs
+// before dialling: the session, the name and the passphrase.
+func (j *joiner) prepare() error {
+	c, io := j.c, j.io
 	if c.NArg() > 1 {
 		return &userError{code: exitUsage, msg: "join takes one link", hint: "run 'ssc join LINK', or 'ssc join' to look for sessions on the local network"}
 	}
-	var link discovery.Link
-	var pin *keys.Fingerprint
 	if c.NArg() == 1 {
 		if c.IsSet("session") {
 			return &userError{code: exitUsage, msg: "--session picks among the sessions found on the local network, and a link names one already", hint: "leave out either the link or --session"}
 		}
 		var err error
-		if link, err = discovery.ParseLink(c.Args().First()); err != nil {
-			return &userError{code: exitUsage, msg: trimPrefix(err), hint: "copy the link exactly as 'ssc start' printed it: ssc://HOST:PORT/FINGERPRINT", err: err}
-		}
-		if link.Pinned() {
-			fp, err := keys.ParseFingerprint(link.Fingerprint)
-			if err != nil {
-				return &userError{code: exitUsage, msg: trimPrefix(err), hint: "copy the link exactly as 'ssc start' printed it", err: err}
-			}
-			pin = &fp
+		if j.link, j.pin, err = parseLink(c.Args().First()); err != nil {
+			return err
 		}
 	} else if t := c.Duration("timeout"); t <= 0 || t > maxBrowseTimeout {
 		return &userError{code: exitUsage, msg: fmt.Sprintf("--timeout must be more than 0 and at most %s", maxBrowseTimeout), hint: "the default is " + defaultBrowseTimeout.String()}
@@ -85,71 +104,86 @@ func join(c *cli.Context, io *stdio) error {
 	// On a terminal, the session is chosen before the questions; without
 	// one, nothing is looked for until the command line is known to be
 	// complete.
-	asking := !jsonMode && interactive(io)
-	var found discovery.Session
-	if link.Addr == "" && asking {
+	asking := !j.jsonMode && interactive(io)
+	if j.link.Addr == "" && asking {
 		if given := c.String("name"); given != "" {
 			if _, err := sanitize.Name(given); err != nil {
 				return nameError(err)
 			}
 		}
-		var err error
-		if found, err = discover(c, io, jsonMode); err != nil {
+		if err := j.discover(); err != nil {
 			return err
 		}
 	}
-	name, err := askName(io, c.String("name"), jsonMode, "")
-	if err != nil {
+	var err error
+	if j.name, err = askName(c.Context, io, c.String("name"), j.jsonMode, ""); err != nil {
 		return err
 	}
-	pass, err := passphraseFrom(c.String("passphrase-file"))
-	if err != nil {
+	if j.pass, err = passphraseFrom(c.String("passphrase-file")); err != nil {
 		return err
 	}
-	if pass == nil {
-		if pass, err = askPassphrase(io, jsonMode); err != nil {
+	if j.pass == nil {
+		if j.pass, err = askPassphrase(c.Context, io, j.jsonMode); err != nil {
 			return err
 		}
 	}
-	if !jsonMode && !interactive(io) {
+	if !j.jsonMode && !interactive(io) {
 		// Checked before dialling: joining only to leave would show up in the room.
-		keys.Wipe(pass)
 		return &userError{code: exitUsage, msg: "not a terminal", hint: "use --json to drive ssc from a script or a pipe"}
 	}
-	if link.Addr == "" && !asking {
-		if found, err = discover(c, io, jsonMode); err != nil {
-			keys.Wipe(pass)
-			return err
-		}
+	if j.link.Addr == "" && !asking {
+		return j.discover()
 	}
+	return nil
+}
 
-	cfg := peer.Config{Name: name, Passphrase: pass, Pin: pin}
-	addr := link.Addr
-	if link.Addr == "" {
-		// What mDNS said is shown, never pinned: the passphrase proves the host.
-		addr = found.Addrs[0]
-		cfg.Dial = dialInOrder(found.Addrs, &addr)
-		if jsonMode {
-			// Title and host were sanitised when found; the rest discovery checked.
-			ev := jsonlines.Event{Type: "found", Session: found.Title, Host: found.Host, Addr: found.Addrs[0], Addrs: found.Addrs, Fingerprint: found.Fingerprint}
+// discover finds the session to join on the local network, and pins the
+// fingerprint it was announced with, so that a certificate other than the
+// one announced stops the join before admission. Anyone can announce a
+// session: the pin proves nothing about who; the passphrase does.
+func (j *joiner) discover() error {
+	var err error
+	if j.found, err = findSession(j.c, j.io, j.jsonMode); err != nil {
+		return err
+	}
+	j.pin = &j.found.fp
+	return nil
+}
+
+// run dials the session, is admitted and runs the chat until it ends.
+func (j *joiner) run(ctx context.Context) error {
+	io := j.io
+	addr := j.link.Addr
+	cfg := peer.Config{Name: j.name, Passphrase: j.pass, Pin: j.pin}
+	if j.link.Addr == "" {
+		addr = j.found.Addrs[0]
+		cfg.Dial = dialInOrder(j.found.Addrs, &addr)
+		if j.jsonMode {
+			// Title and host were sanitised when found, and the fingerprint parsed.
+			ev := jsonlines.Event{Type: "found", Session: j.found.Title, Host: j.found.Host, Addr: j.found.Addrs[0], Addrs: j.found.Addrs, Fingerprint: j.found.Fingerprint}
 			if err := jsonlines.NewWriter(io.out).Write(ev); err != nil {
-				keys.Wipe(pass)
 				return err
 			}
 		} else {
-			fmt.Fprintf(io.out, "ssc: joining %s\n", describe(found))
+			fmt.Fprintf(io.out, "ssc: joining %s\n", describe(j.found.Session))
 		}
 	}
-	// Join wipes the passphrase once admission is done.
-	member, err := peer.Join(c.Context, addr, cfg)
-	if err != nil {
-		return joinError(addr, err)
+	member, err := peer.Join(ctx, addr, cfg)
+	if ctx.Err() != nil {
+		// Interrupted while joining: leaving is not an error.
+		if member != nil {
+			member.Close()
+		}
+		return errLeft
 	}
-	stop := context.AfterFunc(c.Context, func() { member.Close() })
-	defer stop()
+	if err != nil {
+		return joinError(addr, j.link.Addr == "", err)
+	}
+	j.member = member
+	j.stopMember = context.AfterFunc(ctx, func() { member.Close() })
 	ch := chat.New(member, nil)
-	if jsonMode {
-		last, err := jsonlines.Run(c.Context, ch, io.in, jsonlines.NewWriter(io.out))
+	if j.jsonMode {
+		last, err := jsonlines.Run(ctx, ch, io.in, jsonlines.NewWriter(io.out))
 		if err != nil {
 			return err
 		}
@@ -157,27 +191,70 @@ func join(c *cli.Context, io *stdio) error {
 	}
 	fp := member.HostFingerprint()
 	switch {
-	case link.Pinned():
+	case j.link.Pinned():
 		fmt.Fprintf(io.out, "ssc: connected to %s; the host's certificate matches the link.\n", addr)
-	case link.Addr == "":
-		fmt.Fprintf(io.out, "ssc: connected to %s. Anyone on the network can announce a session: check that the host's\n     screen shows fingerprint %s\n", addr, fp.Short())
-		if fp.String() != found.Fingerprint {
-			fmt.Fprintf(io.out, "ssc: warning: that is not the fingerprint announced on the network (%s):\n     someone there announced this session under a fingerprint that is not the host's\n", found.ShortFingerprint())
-		}
+	case j.link.Addr == "":
+		fmt.Fprintf(io.out, "ssc: connected to %s; the host's certificate is the one announced. Anyone on the network can\n     announce a session: check that the host's screen shows fingerprint %s\n", addr, fp.Short())
 	default:
 		fmt.Fprintf(io.out, "ssc: connected to %s. This link pins nothing: check that the host's screen shows\n     fingerprint %s\n", addr, fp.Short())
 	}
-	last, err := runConsole(c.Context, ch, io)
+	last, err := runConsole(ctx, ch, io)
 	if err != nil {
 		return err
 	}
 	return endError(ch, last)
 }
 
-// discover looks for sessions on the local network and returns the one to
+// Close stops watching the context for the member and wipes the
+// passphrase, if admission did not already. It is idempotent.
+func (j *joiner) Close() {
+	if j.stopMember != nil {
+		j.stopMember()
+	}
+	keys.Wipe(j.pass)
+}
+
+// session is a session found on the local network, with its fingerprint
+// parsed. Its Title and Host are sanitised, and its Fingerprint is in the
+// one spelling of keys.Fingerprint.String.
+type session struct {
+	discovery.Session
+	fp keys.Fingerprint
+}
+
+// checkSessions sanitises what announcements say for display, and leaves
+// out the sessions announced with something that is not a fingerprint.
+func checkSessions(found []discovery.Session) []discovery.Session {
+	var ok []discovery.Session
+	for _, s := range found {
+		fp, err := keys.ParseFingerprint(s.Fingerprint)
+		if err != nil {
+			continue
+		}
+		s.Fingerprint = fp.String()
+		s.Title = sanitize.Text(s.Title)
+		s.Host = sanitize.Text(s.Host)
+		ok = append(ok, s)
+	}
+	return ok
+}
+
+// findSession looks for sessions on the local network and returns the one to
 // join: the only one found, the one --session names, or the one the user
-// picks. Titles and host names in what it returns are safe to show.
-func discover(c *cli.Context, io *stdio, jsonMode bool) (discovery.Session, error) {
+// picks.
+func findSession(c *cli.Context, io *stdio, jsonMode bool) (session, error) {
+	s, err := choose(c, io, jsonMode)
+	if err != nil {
+		return session{}, err
+	}
+	// checkSessions parsed it already.
+	fp, err := keys.ParseFingerprint(s.Fingerprint)
+	return session{Session: s, fp: fp}, err
+}
+
+// choose is findSession's work: it returns the session to join, its
+// fingerprint checked and the rest safe to show.
+func choose(c *cli.Context, io *stdio, jsonMode bool) (discovery.Session, error) {
 	timeout := c.Duration("timeout")
 	asking := !jsonMode && interactive(io)
 	if asking {
@@ -188,13 +265,10 @@ func discover(c *cli.Context, io *stdio, jsonMode bool) (discovery.Session, erro
 		return discovery.Session{}, errLeft
 	}
 	if err != nil {
-		return discovery.Session{}, &userError{code: exitNetwork, err: err, msg: "cannot look for sessions on the local network: " + trimPrefix(err), hint: linkHint}
+		return discovery.Session{}, &userError{code: exitNetwork, err: err, msg: "cannot look for sessions on the local network: " + mdnsProblem(err, nil), hint: linkHint}
 	}
 	// Everything in an announcement came from whoever sent it.
-	for i := range found {
-		found[i].Title = sanitize.Text(found[i].Title)
-		found[i].Host = sanitize.Text(found[i].Host)
-	}
+	found = checkSessions(found)
 	if c.IsSet("session") {
 		want := c.String("session")
 		s, err := discovery.Pick(found, want)
@@ -219,13 +293,19 @@ func discover(c *cli.Context, io *stdio, jsonMode bool) (discovery.Session, erro
 		return discovery.Session{}, &userError{code: exitUsage, msg: fmt.Sprintf("%d sessions found on the local network: say which with --session", len(found)),
 			hint: "found: " + list(found)}
 	}
-	return askSession(io, found)
+	return askSession(c.Context, io, found)
 }
 
 // describe shows a session found on the local network, whose title and
 // host are already sanitised.
 func describe(s discovery.Session) string {
-	return fmt.Sprintf("%q on %s at %s, fingerprint %s", s.Title, s.Host, s.Addrs[0], s.ShortFingerprint())
+	return fmt.Sprintf("%q on %s at %s, fingerprint %s", s.Title, s.Host, s.Addrs[0], shortFingerprint(s))
+}
+
+// shortFingerprint is a checked session's fingerprint as people compare it.
+func shortFingerprint(s discovery.Session) string {
+	fp, _ := keys.ParseFingerprint(s.Fingerprint)
+	return fp.Short()
 }
 
 // list names sessions on one line, numbered as askSession shows them.
@@ -235,7 +315,7 @@ func list(sessions []discovery.Session) string {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		fmt.Fprintf(&b, "%d) %q on %s (%s)", i+1, s.Title, s.Host, s.ShortFingerprint())
+		fmt.Fprintf(&b, "%d) %q on %s (%s)", i+1, s.Title, s.Host, shortFingerprint(s))
 	}
 	return b.String()
 }
@@ -261,14 +341,75 @@ func dialInOrder(addrs []string, used *string) func(ctx context.Context, network
 	}
 }
 
-// joinError says what went wrong joining addr, and what to do about it.
-func joinError(addr string, err error) error {
+// parseLink parses the link given to join, and the fingerprint it pins, if any.
+func parseLink(s string) (discovery.Link, *keys.Fingerprint, error) {
+	const hint = "copy the link exactly as 'ssc start' printed it"
+	link, err := discovery.ParseLink(s)
+	var le *discovery.LinkError
+	if errors.As(err, &le) {
+		return link, nil, &userError{code: exitUsage, msg: "bad link: " + linkProblem(le), hint: hint + ": ssc://HOST:PORT/FINGERPRINT", err: err}
+	}
+	if err != nil || !link.Pinned() {
+		return link, nil, err
+	}
+	fp, err := keys.ParseFingerprint(link.Fingerprint)
+	var fe *keys.FingerprintError
+	if errors.As(err, &fe) {
+		return link, nil, &userError{code: exitUsage, msg: "bad link: " + fingerprintProblem(fe), hint: hint, err: err}
+	}
+	if err != nil {
+		return link, nil, err
+	}
+	link.Fingerprint = fp.String()
+	return link, &fp, nil
+}
+
+// linkProblem says what is wrong with a link.
+func linkProblem(e *discovery.LinkError) string {
+	switch e.Problem {
+	case discovery.LinkTooLong:
+		return "longer than any link ssc prints"
+	case discovery.LinkNoFingerprint:
+		return "an ssc:// link ends with /FINGERPRINT"
+	case discovery.LinkBadFingerprint:
+		return "the fingerprint is not base32"
+	case discovery.LinkUnknownScheme:
+		return fmt.Sprintf("unknown scheme %q (use ssc://, tcp:// or HOST:PORT)", e.Scheme)
+	case discovery.LinkNotHostPort:
+		return "want HOST:PORT"
+	case discovery.LinkNoHost:
+		return "the host is missing"
+	case discovery.LinkBadHost:
+		return "the host name has characters no host name has"
+	case discovery.LinkBadPort:
+		return "the port must be a number from 1 to 65535"
+	}
+	return "not a link ssc prints"
+}
+
+// fingerprintProblem says what is wrong with a fingerprint in a link.
+func fingerprintProblem(e *keys.FingerprintError) string {
+	switch e.Problem {
+	case keys.FingerprintLength:
+		return fmt.Sprintf("the fingerprint must be %d characters, not %d", keys.FingerprintLen, e.Len)
+	case keys.FingerprintNonCanonical:
+		return "the fingerprint is not one ssc prints: its last character is wrong"
+	}
+	return "the fingerprint is not base32"
+}
+
+// joinError says what went wrong joining addr, and what to do about it;
+// found says the session was found on the local network, not by a link.
+func joinError(addr string, found bool, err error) error {
 	var refused *peer.RefusedError
 	var dial *peer.DialError
 	switch {
 	case errors.Is(err, peer.ErrWrongPassphrase):
 		return &userError{code: exitAdmit, err: err, msg: "wrong passphrase (or someone between you and the host is intercepting the connection)",
 			hint: "ask the host for the passphrase shown by 'ssc start' (the host's /passphrase shows it again)"}
+	case errors.Is(err, peer.ErrHostMismatch) && found:
+		return &userError{code: exitAdmit, err: err, msg: "the host's certificate is not the one announced on the network: someone there announced this session, or its address, falsely",
+			hint: "ask the host for the link 'ssc start' printed and join with it"}
 	case errors.Is(err, peer.ErrHostMismatch):
 		return &userError{code: exitAdmit, err: err, msg: "the host's certificate does not match the fingerprint in the link: this is not the session the link names",
 			hint: "ask the host for a fresh link; every 'ssc start' makes a new fingerprint"}
@@ -280,7 +421,12 @@ func joinError(addr string, err error) error {
 	case errors.Is(err, sanitize.ErrBadName):
 		return nameError(err)
 	}
-	return &userError{code: exitNetwork, err: err, msg: trimPrefix(err), hint: "check that the link points at a running 'ssc start'"}
+	var protocol *peer.ProtocolError
+	msg := fmt.Sprintf("cannot join the session at %s: %s", addr, rootCause(err))
+	if errors.As(err, &protocol) {
+		msg = fmt.Sprintf("cannot join the session at %s: the host sent message type %d, which the protocol does not allow there", addr, protocol.Type)
+	}
+	return &userError{code: exitNetwork, err: err, msg: msg, hint: "check that the link points at a running 'ssc start'"}
 }
 
 // refusedError puts the host's refusal into words.
@@ -309,5 +455,5 @@ func refusedError(r *peer.RefusedError) error {
 }
 
 func nameError(err error) error {
-	return &userError{code: exitUsage, err: err, msg: trimPrefix(err), hint: "names are 1 to 32 visible characters, single spaces allowed"}
+	return &userError{code: exitUsage, err: err, msg: nameProblem(err), hint: "names are 1 to 32 visible characters, single spaces allowed"}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -68,20 +69,27 @@ func TestTunnelWarning(t *testing.T) {
 	}{
 		{
 			name:    "card",
-			err:     fmt.Errorf("discovery: ngrok: %w", cardError{}),
+			err:     &discovery.TunnelError{Err: cardError{}},
 			msg:     "the ngrok tunnel is not open: ngrok: You must add a credit or debit card before you can use TCP endpoints on a free account. ERR_NGROK_8013",
 			hintHas: ngrokCardURL,
 		},
 		{
 			name:    "timeout",
-			err:     fmt.Errorf("discovery: ngrok: failed to connect: %w", context.DeadlineExceeded),
+			err:     &discovery.TunnelError{Err: fmt.Errorf("failed to connect: %w", context.DeadlineExceeded)},
 			msg:     "the ngrok tunnel was not open within 15s: ngrok: failed to connect: context deadline exceeded",
 			hintHas: "--ngrok-timeout",
 		},
 		{
 			name:     "other, with escapes from the network",
-			err:      errors.New("discovery: ngrok: authentication failed: \x1b[2Jbad\ntoken"),
+			err:      &discovery.TunnelError{Err: errors.New("authentication failed: \x1b[2Jbad\ntoken")},
 			msg:      "the ngrok tunnel is not open: ngrok: authentication failed: ␛[2Jbad token",
+			hintHas:  "NGROK_AUTHTOKEN",
+			hintLack: ngrokCardURL,
+		},
+		{
+			name:     "an endpoint that is not TCP",
+			err:      fmt.Errorf("%w: %q", discovery.ErrBadEndpoint, "https://x.ngrok.app"),
+			msg:      "the ngrok tunnel is not open: ngrok opened an endpoint that is not a TCP address",
 			hintHas:  "NGROK_AUTHTOKEN",
 			hintLack: ngrokCardURL,
 		},
@@ -123,5 +131,30 @@ func TestCompleteSession(t *testing.T) {
 		if got := completeSession(sessions, tt.line); !slices.Equal(got, tt.want) {
 			t.Errorf("completeSession(%q) = %q, want %q", tt.line, got, tt.want)
 		}
+	}
+}
+
+func TestMDNSProblem(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		ip   net.IP
+		want string
+	}{
+		{"no interface", fmt.Errorf("%w: none is up with an IPv4 address", discovery.ErrNoInterface), nil,
+			"no network interface is up with an IPv4 address"},
+		{"no interface with the address", fmt.Errorf("%w: none has the address 192.0.2.1", discovery.ErrNoInterface), net.IPv4(192, 0, 2, 1),
+			"no network interface that is up has the address 192.0.2.1"},
+		{"one interface", errors.Join(&discovery.InterfaceError{Iface: "eth0", Err: fmt.Errorf("listen: %w", errors.New("bind: permission denied"))}), nil,
+			"on eth0: bind: permission denied"},
+		{"the system", fmt.Errorf("discovery: listing network interfaces: %w", errors.New("netlink: operation not permitted")), nil,
+			"netlink: operation not permitted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := mdnsProblem(tt.err, tt.ip); got != tt.want {
+				t.Errorf("mdnsProblem = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

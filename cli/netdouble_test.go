@@ -149,9 +149,9 @@ func (t testTunnel) Listen(ctx context.Context) (net.Listener, string, error) {
 	switch t.mode {
 	case "stall":
 		<-ctx.Done()
-		return nil, "", fmt.Errorf("discovery: ngrok: failed to connect: dial tcp: lookup connect.ngrok-agent.com: no such host: %w", ctx.Err())
+		return nil, "", &discovery.TunnelError{Err: fmt.Errorf("failed to connect: dial tcp: lookup connect.ngrok-agent.com: no such host: %w", ctx.Err())}
 	case "card":
-		return nil, "", fmt.Errorf("discovery: ngrok: %w", cardError{})
+		return nil, "", &discovery.TunnelError{Err: cardError{}}
 	case "", "loopback":
 	default:
 		return nil, "", errors.New("SSCTEST_TUNNEL: unknown mode " + t.mode)

@@ -26,7 +26,7 @@ func interactive(io *stdio) bool {
 }
 
 // askName returns the member name from --name, or asks for it.
-func askName(io *stdio, given string, jsonMode bool, fallback string) (string, error) {
+func askName(ctx context.Context, io *stdio, given string, jsonMode bool, fallback string) (string, error) {
 	if given != "" {
 		name, err := sanitize.Name(given)
 		if err != nil {
@@ -40,68 +40,72 @@ func askName(io *stdio, given string, jsonMode bool, fallback string) (string, e
 		}
 		return "", &userError{code: exitUsage, msg: "no name given", hint: "pass --name NAME (ssc asks for it only on a terminal)"}
 	}
-	l := liner.NewLiner()
-	defer l.Close()
-	l.SetCtrlCAborts(true)
-	for {
-		raw, err := l.Prompt("your name: ")
-		if err != nil {
-			return "", aborted(err)
+	var name string
+	err := withLiner(ctx, io, func(l *liner.State) error {
+		for {
+			raw, err := l.Prompt("your name: ")
+			if err != nil {
+				return aborted(err)
+			}
+			if name, err = sanitize.Name(raw); err == nil {
+				return nil
+			}
+			fmt.Fprintf(io.err, "ssc: %s\n", nameProblem(err))
 		}
-		name, err := sanitize.Name(raw)
-		if err == nil {
-			return name, nil
-		}
-		fmt.Fprintf(io.err, "ssc: %s\n", trimPrefix(err))
-	}
+	})
+	return name, err
 }
 
 // askPassphrase asks for the passphrase without echo.
-func askPassphrase(io *stdio, jsonMode bool) ([]byte, error) {
+func askPassphrase(ctx context.Context, io *stdio, jsonMode bool) ([]byte, error) {
 	if jsonMode || !interactive(io) {
 		return nil, &userError{code: exitUsage, msg: "no passphrase given", hint: "use --passphrase-file FILE or set " + passphraseEnv + " (ssc asks for it only on a terminal)"}
 	}
-	l := liner.NewLiner()
-	defer l.Close()
-	l.SetCtrlCAborts(true)
-	for {
-		raw, err := l.PasswordPrompt("session passphrase: ")
-		if err != nil {
-			return nil, aborted(err)
+	var pass []byte
+	err := withLiner(ctx, io, func(l *liner.State) error {
+		for {
+			// liner returns a string, which cannot be wiped: raw is copied
+			// into bytes at once and not kept.
+			raw, err := l.PasswordPrompt("session passphrase: ")
+			if err != nil {
+				return aborted(err)
+			}
+			if pass = keys.NormalizePassphrase(raw); len(pass) > 0 {
+				return nil
+			}
 		}
-		if p := keys.NormalizePassphrase(raw); len(p) > 0 {
-			return p, nil
-		}
-	}
+	})
+	return pass, err
 }
 
 // askSession lists the sessions found on the local network, whose titles
 // and hosts are sanitised, and asks which to join: by number or by title,
 // which Tab completes.
-func askSession(io *stdio, sessions []discovery.Session) (discovery.Session, error) {
+func askSession(ctx context.Context, io *stdio, sessions []discovery.Session) (discovery.Session, error) {
 	fmt.Fprintf(io.out, "ssc: %d sessions on the local network:\n", len(sessions))
 	for i, s := range sessions {
 		fmt.Fprintf(io.out, "  %d) %s\n", i+1, describe(s))
 	}
-	l := liner.NewLiner()
-	defer l.Close()
-	l.SetCtrlCAborts(true)
-	l.SetCompleter(func(line string) []string { return completeSession(sessions, line) })
-	for {
-		raw, err := l.Prompt(fmt.Sprintf("which one (1-%d, or its name)? ", len(sessions)))
-		if err != nil {
-			return discovery.Session{}, aborted(err)
+	var s discovery.Session
+	err := withLiner(ctx, io, func(l *liner.State) error {
+		l.SetCompleter(func(line string) []string { return completeSession(sessions, line) })
+		for {
+			raw, err := l.Prompt(fmt.Sprintf("which one (1-%d, or its name)? ", len(sessions)))
+			if err != nil {
+				return aborted(err)
+			}
+			s, err = discovery.Pick(sessions, raw)
+			switch {
+			case err == nil:
+				return nil
+			case errors.Is(err, discovery.ErrAmbiguous):
+				fmt.Fprintf(io.err, "ssc: several sessions are called that: type its number\n")
+			default:
+				fmt.Fprintf(io.err, "ssc: type a number from 1 to %d, or the name of a session\n", len(sessions))
+			}
 		}
-		s, err := discovery.Pick(sessions, raw)
-		switch {
-		case err == nil:
-			return s, nil
-		case errors.Is(err, discovery.ErrAmbiguous):
-			fmt.Fprintf(io.err, "ssc: several sessions are called that: type its number\n")
-		default:
-			fmt.Fprintf(io.err, "ssc: type a number from 1 to %d, or the name of a session\n", len(sessions))
-		}
-	}
+	})
+	return s, err
 }
 
 // completeSession offers the titles that start with what was typed,
@@ -117,6 +121,35 @@ func completeSession(sessions []discovery.Session, line string) []string {
 		}
 	}
 	return out
+}
+
+// withLiner runs ask with a line editor on the terminal until it returns or
+// ctx ends (SIGINT, SIGTERM, SIGHUP). Ctrl-C and Ctrl-D at the prompt abort
+// it (see aborted). A liner prompt cannot be interrupted: when ctx ends, the
+// terminal is put back as it was and ask is abandoned, blocked on a read
+// that ends with the process, which is on its way out; what ask writes then
+// is never read.
+func withLiner(ctx context.Context, io *stdio, ask func(l *liner.State) error) error {
+	fd := int(io.in.Fd())
+	saved, err := term.GetState(fd)
+	if err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() {
+		l := liner.NewLiner()
+		l.SetCtrlCAborts(true)
+		err := ask(l)
+		l.Close()
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		term.Restore(fd, saved)
+		return errLeft
+	}
 }
 
 // aborted turns Ctrl-C or Ctrl-D at a prompt into leaving: not an error,
@@ -139,11 +172,29 @@ func runConsole(ctx context.Context, ch *chat.Chat, io *stdio) (peer.Event, erro
 	return console.Run(ctx, ch, io.in, io.outFile, console.Options{Color: !noColor})
 }
 
-// trimPrefix drops the package prefix of an error for people to read.
-func trimPrefix(err error) string {
-	msg := err.Error()
-	for _, p := range []string{"peer: ", "sanitize: ", "keys: ", "discovery: ", "host: "} {
-		msg = strings.TrimPrefix(msg, p)
+// nameProblem says what is wrong with a name, in sanitize's words: they are
+// written for people ("name must not start with '/' or '@'"), but sanitize
+// does not export its error type, so its prefix is taken off here.
+func nameProblem(err error) string {
+	return strings.TrimPrefix(err.Error(), "sanitize: ")
+}
+
+// rootCause is the words of the error at the end of err's chain: for an
+// error no type of ssc's describes, what the system or a library said.
+func rootCause(err error) string {
+	for {
+		var next error
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			next = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			if errs := u.Unwrap(); len(errs) > 0 {
+				next = errs[0]
+			}
+		}
+		if next == nil {
+			return err.Error()
+		}
+		err = next
 	}
-	return msg
 }

@@ -47,6 +47,9 @@ const waitTimeout = 10 * time.Second
 //		what it wrote.
 //	host|member kill
 //		kills the process, as a crash or a pulled plug would end it.
+//	announce NAME ADDR FINGERPRINT
+//		announces a session "NAME" at ADDR with FINGERPRINT on the
+//		stood-in local network, as anyone there could.
 //
 // A script has at most one host and one member running at a time. A
 // process still running when its script ends is killed.
@@ -54,9 +57,10 @@ const waitTimeout = 10 * time.Second
 // ssc finds sessions in $WORK/mdns and its tunnel logs to
 // $WORK/tunnel.log: see netdouble_test.go.
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
-	"exits":  cmdExits,
-	"host":   procCmd("host"),
-	"member": procCmd("member"),
+	"exits":    cmdExits,
+	"announce": cmdAnnounce,
+	"host":     procCmd("host"),
+	"member":   procCmd("member"),
 }
 
 // roles says how the background processes are started and which event
@@ -130,6 +134,14 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
 	}
+}
+
+func cmdAnnounce(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: announce NAME ADDR FINGERPRINT")
+	}
+	record := fmt.Sprintf("host forger.ssc.local.\naddr %s\ntxt %q\ntxt %q\ntxt %q\n", args[1], "v=2", "name="+args[0], "fp="+args[2])
+	ts.Check(os.WriteFile(filepath.Join(ts.Getenv("SSCTEST_MDNS"), "forged-"+args[0]), []byte(record), 0o644))
 }
 
 // exitStatus returns the status a process exited with, from the error

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/ssc-chat/ssc/keys"
@@ -24,19 +26,20 @@ func passphraseFrom(file string) ([]byte, error) {
 		}
 		defer f.Close()
 		buf := make([]byte, maxPassphraseFile+1)
-		n, _ := f.Read(buf)
 		defer keys.Wipe(buf)
+		n, _ := io.ReadFull(f, buf)
 		if n > maxPassphraseFile {
 			return nil, &userError{code: exitUsage, msg: "the passphrase file is larger than a passphrase can be", hint: "the file should hold the passphrase alone, on one line"}
 		}
-		p := keys.NormalizePassphrase(string(buf[:n]))
+		p := normalize(buf[:n])
 		if len(p) == 0 {
 			return nil, &userError{code: exitUsage, msg: "the passphrase file is empty", hint: "write the passphrase into it, on one line"}
 		}
 		return p, nil
 	}
 	if v, ok := os.LookupEnv(passphraseEnv); ok {
-		// Children started by ssc must not inherit it.
+		// Children started by ssc must not inherit it. The environment
+		// hands it over as a string, which cannot be wiped: v is not kept.
 		os.Unsetenv(passphraseEnv)
 		p := keys.NormalizePassphrase(v)
 		if len(p) == 0 {
@@ -45,4 +48,11 @@ func passphraseFrom(file string) ([]byte, error) {
 		return p, nil
 	}
 	return nil, nil
+}
+
+// normalize is keys.NormalizePassphrase for bytes, so that a passphrase
+// read from a file never passes through a string: a copy of b without
+// leading and trailing white space, for the caller to wipe.
+func normalize(b []byte) []byte {
+	return bytes.Clone(bytes.TrimSpace(b))
 }

@@ -39,9 +39,11 @@ func startCommand(io *stdio) *cli.Command {
 	return &cli.Command{
 		Name:      "start",
 		Usage:     "host a new session and chat in it",
-		UsageText: "ssc start [--name NAME] [--title TEXT] [--listen ADDR] [--passphrase-file FILE] [--no-mdns] [--ngrok] [--json]",
+		UsageText: "ssc start [--name NAME] [--title TEXT] [--listen ADDR] [--passphrase-file FILE [--allow-weak-passphrase]] [--no-mdns] [--ngrok] [--json]",
 		Description: "Prints the passphrase (four fresh diceware words unless you give one), the addresses\n" +
-			"it listens on and the link to give to others. Ending it (/end, /quit, Ctrl-C, Ctrl-D)\n" +
+			"it listens on and the link to give to others. A passphrase you give must be hard to guess\n" +
+			"(several unrelated words), or ssc refuses it unless --" + weakFlag + " is given.\n" +
+			"Ending it (/end, /quit, Ctrl-C, Ctrl-D)\n" +
 			"ends the session for everyone and wipes its keys.\n" +
 			"While it runs, 'ssc join' finds it on the local network (mDNS) unless --no-mdns is given.\n" +
 			"With --ngrok it is also reachable from anywhere through an ngrok TCP tunnel; the\n" +
@@ -52,6 +54,7 @@ func startCommand(io *stdio) *cli.Command {
 			&cli.StringFlag{Name: "title", Usage: "show `TEXT` to joiners as the session's name (default: \"NAME's session\")"},
 			&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address to listen on; when the default port is taken, a free one is used"},
 			&cli.StringFlag{Name: "passphrase-file", Usage: "read the passphrase from `FILE` (or set " + passphraseEnv + "); default: a generated one"},
+			&cli.BoolFlag{Name: weakFlag, Usage: "use the passphrase given even if it is easy to guess"},
 			&cli.BoolFlag{Name: "no-mdns", Usage: "do not announce the session on the local network"},
 			&cli.BoolFlag{Name: "ngrok", Usage: "also open a public ngrok TCP tunnel (needs " + discovery.AuthTokenEnv + ")"},
 			&cli.DurationFlag{Name: "ngrok-timeout", Value: defaultNgrokTimeout, Usage: "wait at most `DURATION` for the ngrok tunnel, then go on without it"},
@@ -62,147 +65,219 @@ func startCommand(io *stdio) *cli.Command {
 }
 
 func start(c *cli.Context, io *stdio) error {
-	if c.NArg() > 0 {
-		return &userError{code: exitUsage, msg: fmt.Sprintf("start takes no arguments, got %q", c.Args().First()), hint: "to join a session, run 'ssc join LINK'"}
+	s, err := newStarter(c, io)
+	if err != nil {
+		return err
 	}
-	jsonMode := c.Bool("json")
-	var authtoken string
+	defer s.Close()
+	if err := s.open(c.Context); err != nil {
+		return err
+	}
+	return s.run(c.Context)
+}
+
+// starter is one run of 'ssc start'. It owns the passphrase, the session
+// with its listeners, the operator's member, the announcement on the local
+// network and the tunnel; Close releases them all.
+type starter struct {
+	io        *stdio
+	c         *cli.Context // the flags
+	jsonMode  bool
+	authtoken string // for --ngrok
+	name      string
+	title     string
+	pass      []byte // wiped by Close
+	generated bool   // pass is ssc's own
+	strength  float64
+	warnings  []*userError // for the operator, once the session is open
+
+	session    *host.Session
+	op         *operator
+	member     *peer.Client
+	chat       *chat.Chat
+	stopMember func() bool // stops closing the member when the context ends
+	announcer  Announcer   // nil when not announced
+	announced  []string    // the interfaces it is announced on
+	addrs      []string    // where others can dial, best first
+	fp         keys.Fingerprint
+	public     discovery.Link // through the tunnel, when it is up
+}
+
+// newStarter checks the command line and gathers what the session needs
+// before anything listens: the name, the title and the passphrase.
+func newStarter(c *cli.Context, io *stdio) (*starter, error) {
+	if c.NArg() > 0 {
+		return nil, &userError{code: exitUsage, msg: fmt.Sprintf("start takes no arguments, got %q", c.Args().First()), hint: "to join a session, run 'ssc join LINK'"}
+	}
+	s := &starter{io: io, c: c, jsonMode: c.Bool("json")}
 	if c.Bool("ngrok") {
 		// Checked before anything else: without it ngrok retries until the timeout.
-		authtoken = strings.TrimSpace(os.Getenv(discovery.AuthTokenEnv))
-		if authtoken == "" {
-			return &userError{code: exitUsage, msg: "--ngrok needs your ngrok authtoken in " + discovery.AuthTokenEnv,
+		s.authtoken = strings.TrimSpace(os.Getenv(discovery.AuthTokenEnv))
+		if s.authtoken == "" {
+			return nil, &userError{code: exitUsage, msg: "--ngrok needs your ngrok authtoken in " + discovery.AuthTokenEnv,
 				hint: "copy it from " + discovery.AuthTokenURL + " and run: export " + discovery.AuthTokenEnv + "=..."}
 		}
 		if c.Duration("ngrok-timeout") <= 0 {
-			return &userError{code: exitUsage, msg: "--ngrok-timeout must be positive", hint: "the default is " + defaultNgrokTimeout.String()}
+			return nil, &userError{code: exitUsage, msg: "--ngrok-timeout must be positive", hint: "the default is " + defaultNgrokTimeout.String()}
 		}
 	}
-	if !jsonMode && !interactive(io) {
+	if !s.jsonMode && !interactive(io) {
 		// Checked before anything listens or a passphrase is printed into a log.
-		return &userError{code: exitUsage, msg: "not a terminal", hint: "use --json to drive ssc from a script or a pipe"}
+		return nil, &userError{code: exitUsage, msg: "not a terminal", hint: "use --json to drive ssc from a script or a pipe"}
 	}
-	name, err := askName(io, c.String("name"), jsonMode, "host")
-	if err != nil {
-		return err
+	var err error
+	if s.name, err = askName(c.Context, io, c.String("name"), s.jsonMode, "host"); err != nil {
+		return nil, err
 	}
-	title, err := sessionTitle(c.String("title"), c.IsSet("title"), name)
-	if err != nil {
-		return err
+	if s.title, err = sessionTitle(c.String("title"), c.IsSet("title"), s.name); err != nil {
+		return nil, err
 	}
-	pass, err := passphraseFrom(c.String("passphrase-file"))
-	if err != nil {
-		return err
+	if s.pass, err = passphraseFrom(c.String("passphrase-file")); err != nil {
+		return nil, err
 	}
-	generated := pass == nil
-	if generated {
+	if s.pass == nil {
+		// keys returns a string, which cannot be wiped; p is not kept.
 		p, err := keys.GeneratePassphrase()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		pass = []byte(p)
+		s.pass, s.generated = []byte(p), true
+		s.strength = generatedStrength(s.pass)
+		return s, nil
 	}
-	defer keys.Wipe(pass)
+	g, warn, err := checkStrength(s.pass, c.Bool(weakFlag), s.name, s.title)
+	if err != nil {
+		keys.Wipe(s.pass)
+		return nil, err
+	}
+	if warn != nil {
+		s.warnings = append(s.warnings, warn)
+	}
+	s.strength = g
+	return s, nil
+}
 
+// open opens the session: it listens, attaches the operator as a member,
+// announces the session and opens the tunnel. What fails to announce or
+// tunnel becomes a warning; the session goes on without it.
+func (s *starter) open(ctx context.Context) error {
 	id, err := keys.GenerateHostIdentity()
 	if err != nil {
 		return err
 	}
-	session, err := host.New(host.Config{SessionName: title, Passphrase: pass, Identity: id})
+	if s.session, err = host.New(host.Config{SessionName: s.title, Passphrase: s.pass, Identity: id}); err != nil {
+		return err
+	}
+	ln, err := listen(s.c.String("listen"), s.c.IsSet("listen"))
 	if err != nil {
 		return err
 	}
-	defer session.Close()
-	ln, err := listen(c.String("listen"), c.IsSet("listen"))
-	if err != nil {
-		return err
-	}
-	session.Listen(ln)
+	s.session.Listen(ln)
+	s.fp = s.session.Fingerprint()
+	s.addrs = joinAddrs(ln.Addr())
 
-	conn, err := session.ConnectLocal()
+	conn, err := s.session.ConnectLocal()
 	if err != nil {
 		return err
 	}
-	op := &operator{Session: session}
-	member, err := peer.Attach(c.Context, conn, name, session.Fingerprint())
+	s.op = &operator{Session: s.session}
+	member, err := peer.Attach(ctx, conn, s.name, s.fp)
 	if err != nil {
 		return nameError(err)
 	}
-	ch := chat.New(member, op)
-	stop := context.AfterFunc(c.Context, func() { member.Close() })
-	defer stop()
+	s.member, s.chat = member, chat.New(member, s.op)
+	s.stopMember = context.AfterFunc(ctx, func() { member.Close() })
 
-	fp := session.Fingerprint()
-	addrs := joinAddrs(ln.Addr())
-	link := discovery.Link{Addr: addrs[0], Fingerprint: fp.String()}
-	var warnings []*userError
-
-	// The announcement lives as long as the session.
-	var announced []string
-	if !c.Bool("no-mdns") {
+	if !s.c.Bool("no-mdns") {
 		tcp := ln.Addr().(*net.TCPAddr)
-		an, err := io.net.Announce(discovery.Announcement{Info: discovery.Info{Title: title, Fingerprint: fp.String()}, Port: tcp.Port, IP: tcp.IP})
+		an, err := s.io.net.Announce(discovery.Announcement{Info: discovery.Info{Title: s.title, Fingerprint: s.fp.String()}, Port: tcp.Port, IP: tcp.IP})
 		if err != nil {
-			warnings = append(warnings, &userError{msg: "the session is not announced on the local network: " + trimPrefix(err),
+			s.warnings = append(s.warnings, &userError{msg: "the session is not announced on the local network: " + mdnsProblem(err, tcp.IP),
 				hint: "others can still join with the link"})
 		} else {
-			defer an.Close()
-			announced = an.Interfaces()
+			s.announcer, s.announced = an, an.Interfaces()
 		}
 	}
-
-	var public discovery.Link
-	if authtoken != "" {
-		timeout := c.Duration("ngrok-timeout")
-		if !jsonMode {
-			fmt.Fprintf(io.out, "ssc: opening the ngrok tunnel (waiting up to %s)...\n", timeout)
-		}
-		ctx, cancel := context.WithTimeout(c.Context, timeout)
-		tunnel, addr, err := io.net.Tunnel(authtoken).Listen(ctx)
-		cancel()
-		switch {
-		case c.Context.Err() != nil:
-			// Interrupted while waiting: the session ends.
-			if tunnel != nil {
-				tunnel.Close()
-			}
-			return nil
-		case err != nil:
-			warnings = append(warnings, tunnelWarning(err, timeout))
-		default:
-			public = discovery.Link{Addr: addr, Fingerprint: fp.String()}
-			session.Listen(tunnel)
+	if s.authtoken != "" {
+		if err := s.openTunnel(ctx); err != nil {
+			return err
 		}
 	}
+	s.op.setLinks(joinLines(s.addrs, s.fp, s.public, s.announced))
+	return nil
+}
 
-	op.setLinks(joinLines(addrs, fp, public, announced))
-	if jsonMode {
-		w := jsonlines.NewWriter(io.out)
-		ready := jsonlines.Event{Type: "ready", Addr: addrs[0], Addrs: addrs, Link: link.String(), Fingerprint: fp.String(), Session: member.Session()}
-		if generated {
-			ready.Passphrase = string(pass)
+// openTunnel opens the ngrok tunnel, or says why not in a warning. Being
+// interrupted while waiting for it is leaving.
+func (s *starter) openTunnel(ctx context.Context) error {
+	timeout := s.c.Duration("ngrok-timeout")
+	if !s.jsonMode {
+		fmt.Fprintf(s.io.out, "ssc: opening the ngrok tunnel (waiting up to %s)...\n", timeout)
+	}
+	tctx, cancel := context.WithTimeout(ctx, timeout)
+	tunnel, addr, err := s.io.net.Tunnel(s.authtoken).Listen(tctx)
+	cancel()
+	switch {
+	case ctx.Err() != nil:
+		if tunnel != nil {
+			tunnel.Close()
 		}
-		if public.Addr != "" {
-			ready.Public = public.String()
+		return errLeft
+	case err != nil:
+		s.warnings = append(s.warnings, tunnelWarning(err, timeout))
+	default:
+		s.public = discovery.Link{Addr: addr, Fingerprint: s.fp.String()}
+		s.session.Listen(tunnel)
+	}
+	return nil
+}
+
+// run tells the operator how to invite others, then runs the chat until
+// the session ends.
+func (s *starter) run(ctx context.Context) error {
+	link := discovery.Link{Addr: s.addrs[0], Fingerprint: s.fp.String()}
+	if s.jsonMode {
+		w := jsonlines.NewWriter(s.io.out)
+		ready := jsonlines.Event{Type: "ready", Addr: s.addrs[0], Addrs: s.addrs, Link: link.String(), Fingerprint: s.fp.String(), Session: s.member.Session()}
+		if s.generated {
+			ready.Passphrase = string(s.pass) // the event is a string; it is written and dropped
+		}
+		if s.public.Addr != "" {
+			ready.Public = s.public.String()
 		}
 		if err := w.Write(ready); err != nil {
 			return err
 		}
-		for _, warn := range warnings {
+		for _, warn := range s.warnings {
 			w.Write(jsonlines.Event{Type: "error", Text: warn.msg + " (" + warn.hint + ")"})
 		}
-		_, err := jsonlines.Run(c.Context, ch, io.in, w)
+		_, err := jsonlines.Run(ctx, s.chat, s.io.in, w)
 		return err
 	}
-	for _, warn := range warnings {
-		fmt.Fprintf(io.err, "ssc: warning: %s\nssc: hint: %s\n", warn.msg, warn.hint)
+	for _, warn := range s.warnings {
+		fmt.Fprintf(s.io.err, "ssc: warning: %s\nssc: hint: %s\n", warn.msg, warn.hint)
 	}
-	printBanner(io, member.Session(), string(pass), addrs, fp, link, public, announced)
-	last, err := runConsole(c.Context, ch, io)
+	printBanner(s.io, s.member.Session(), s.pass, s.strength, s.addrs, s.fp, link, s.public, s.announced)
+	last, err := runConsole(ctx, s.chat, s.io)
 	if err != nil {
 		return err
 	}
-	return endError(ch, last)
+	return endError(s.chat, last)
+}
+
+// Close ends the session for everyone, stops announcing it and wipes the
+// passphrase. It is idempotent.
+func (s *starter) Close() {
+	if s.stopMember != nil {
+		s.stopMember()
+	}
+	if s.announcer != nil {
+		s.announcer.Close()
+	}
+	if s.session != nil {
+		s.session.Close()
+	}
+	keys.Wipe(s.pass)
 }
 
 // operator is what the host's operator may do beyond chatting: the
@@ -269,10 +344,33 @@ func sessionTitle(raw string, given bool, name string) (string, error) {
 	return title, nil
 }
 
+// mdnsProblem says why announcing or browsing on the local network
+// failed; ip is the one address the session listens on, if any.
+func mdnsProblem(err error, ip net.IP) string {
+	var ie *discovery.InterfaceError
+	switch {
+	case errors.Is(err, discovery.ErrNoInterface) && ip != nil && !ip.IsUnspecified():
+		return fmt.Sprintf("no network interface that is up has the address %s", ip)
+	case errors.Is(err, discovery.ErrNoInterface):
+		return "no network interface is up with an IPv4 address"
+	case errors.As(err, &ie):
+		return fmt.Sprintf("on %s: %s", ie.Iface, rootCause(ie.Err))
+	}
+	return rootCause(err)
+}
+
 // tunnelWarning says why the ngrok tunnel is not up, in ngrok's own words
 // (they came from its service: made safe to show), and what to do.
 func tunnelWarning(err error, timeout time.Duration) *userError {
-	words := sanitize.Text(strings.Join(strings.Fields(trimPrefix(err)), " "))
+	said := rootCause(err)
+	var te *discovery.TunnelError
+	switch {
+	case errors.As(err, &te):
+		said = "ngrok: " + te.Said()
+	case errors.Is(err, discovery.ErrBadEndpoint):
+		said = "ngrok opened an endpoint that is not a TCP address"
+	}
+	words := sanitize.Text(strings.Join(strings.Fields(said), " "))
 	warn := &userError{msg: "the ngrok tunnel is not open: " + words,
 		hint: "the session runs on the local network only; check " + discovery.AuthTokenEnv + " and this machine's internet connection"}
 	switch {
@@ -336,10 +434,11 @@ func joinAddrs(a net.Addr) []string {
 	return all
 }
 
-func printBanner(io *stdio, session, pass string, addrs []string, fp keys.Fingerprint, link, public discovery.Link, announced []string) {
+func printBanner(io *stdio, session string, pass []byte, strength float64, addrs []string, fp keys.Fingerprint, link, public discovery.Link, announced []string) {
 	p := func(format string, args ...any) { fmt.Fprintf(io.out, format+"\n", args...) }
 	p("ssc: %q is open. Everything in it lives in memory and ends with it.", session)
 	p("  passphrase:   %s", pass)
+	p("  guessing it:  %s", guessOdds(strength))
 	for i, a := range addrs {
 		label := "  listening:    "
 		if i > 0 {

@@ -43,32 +43,7 @@ func TestJoinAsksWhichSession(t *testing.T) {
 	}
 	env := append(os.Environ(), "SSCTEST_MDNS="+mdns, "GORACE=atexit_sleep_ms=0", "TERM=xterm", "NO_COLOR=1")
 
-	host := exec.Command(ssc, "start", "--json", "--name", "alice", "--listen", "127.0.0.1:0", "--passphrase-file", pass)
-	host.Env = env
-	hostIn, err := host.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hostOut, err := host.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := host.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { hostIn.Close(); host.Wait() }()
-	events := make(chan string, 64)
-	go func() {
-		sc := bufio.NewScanner(hostOut)
-		for sc.Scan() {
-			events <- sc.Text()
-		}
-		close(events)
-	}()
-	var ready struct{ Addr, Fingerprint string }
-	if err := json.Unmarshal([]byte(waitEvent(t, events, `"type":"ready"`)), &ready); err != nil {
-		t.Fatal(err)
-	}
+	events, ready := startHost(t, env, "--passphrase-file", pass)
 
 	join := exec.Command(ssc, "join", "--name", "bob", "--passphrase-file", pass)
 	join.Env = env
@@ -105,7 +80,7 @@ func TestJoinAsksWhichSession(t *testing.T) {
 	screen.wait(t, `type a number from 1 to 2, or the name of a session`)
 	fmt.Fprint(term, "ALI\t\r")
 	screen.wait(t, `ssc: joining "alice's session" on test at `+regexp.QuoteMeta(ready.Addr))
-	screen.wait(t, `Anyone on the network can announce a session: check that the host's\s+screen shows fingerprint `+ready.Fingerprint[:4])
+	screen.wait(t, `the host's certificate is the one announced. Anyone on the network can\s+announce a session: check that the host's screen shows fingerprint `+ready.Fingerprint[:4])
 	waitEvent(t, events, `"type":"join",.*"name":"bob"`)
 	if strings.Contains(screen.String(), "warning") {
 		t.Errorf("a warning for a fingerprint that matches:\n%s", screen)
@@ -121,6 +96,46 @@ func TestJoinAsksWhichSession(t *testing.T) {
 		t.Fatalf("ssc join did not leave after /quit:\n%s", screen)
 	}
 	waitEvent(t, events, `"type":"leave",.*"name":"bob"`)
+}
+
+// hostReady is what the tests use of a host's ready event.
+type hostReady struct{ Addr, Link, Fingerprint string }
+
+// startHost runs 'ssc start --json' as alice on 127.0.0.1 with args, until
+// the test ends, and returns its events and its ready event.
+func startHost(t *testing.T, env []string, args ...string) (<-chan string, hostReady) {
+	t.Helper()
+	ssc, err := exec.LookPath("ssc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := exec.Command(ssc, append([]string{"start", "--json", "--name", "alice", "--listen", "127.0.0.1:0"}, args...)...)
+	host.Env = env
+	hostIn, err := host.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostOut, err := host.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := host.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hostIn.Close(); host.Wait() })
+	events := make(chan string, 64)
+	go func() {
+		sc := bufio.NewScanner(hostOut)
+		for sc.Scan() {
+			events <- sc.Text()
+		}
+		close(events)
+	}()
+	var ready hostReady
+	if err := json.Unmarshal([]byte(waitEvent(t, events, `"type":"ready"`)), &ready); err != nil {
+		t.Fatal(err)
+	}
+	return events, ready
 }
 
 func waitEvent(t *testing.T, events <-chan string, re string) string {
@@ -170,4 +185,104 @@ func (s *screen) wait(t *testing.T, re string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// ptyRun starts ssc with args on a terminal of its own and returns the
+// terminal's screen, the terminal, and a channel that gets its exit.
+func ptyRun(t *testing.T, env []string, args ...string) (*screen, io.Writer, *exec.Cmd, <-chan error) {
+	t.Helper()
+	ssc, err := exec.LookPath("ssc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(ssc, args...)
+	cmd.Env = env
+	term, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { term.Close() })
+	s := &screen{}
+	go io.Copy(s, term)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	return s, term, cmd, exited
+}
+
+// leftQuietly fails unless ssc exits 0 without an error line: leaving is
+// not an error.
+func leftQuietly(t *testing.T, s *screen, exited <-chan error) {
+	t.Helper()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("ssc exited with %v, want status 0:\n%s", err, s)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("ssc still runs 10s after Ctrl-C:\n%s", s)
+	}
+	time.Sleep(50 * time.Millisecond) // the last output
+	if strings.Contains(s.String(), "ssc: error:") {
+		t.Fatalf("leaving printed an error:\n%s", s)
+	}
+}
+
+// Ctrl-C leaves, with status 0 and no error, wherever it is pressed: in a
+// session, as a key or as SIGINT, and at a prompt.
+func TestCtrlCLeaves(t *testing.T) {
+	dir := t.TempDir()
+	pass := filepath.Join(dir, "pass")
+	if err := os.WriteFile(pass, []byte("correct horse battery staple\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), "GORACE=atexit_sleep_ms=0", "TERM=xterm", "NO_COLOR=1")
+
+	t.Run("host, the key", func(t *testing.T) {
+		s, term, _, exited := ptyRun(t, env, "start", "--name", "alice", "--listen", "127.0.0.1:0", "--no-mdns")
+		// The generated passphrase's odds, from the generator's strength.
+		s.wait(t, `guessing it:  the 100 guesses anyone may make find it with a chance of about 1 in 4×10\^13`)
+		s.wait(t, `alice> `)
+		fmt.Fprint(term, "\x03")
+		leftQuietly(t, s, exited)
+	})
+	t.Run("host, SIGINT", func(t *testing.T) {
+		s, _, cmd, exited := ptyRun(t, env, "start", "--name", "alice", "--listen", "127.0.0.1:0", "--no-mdns", "--passphrase-file", pass)
+		s.wait(t, `guessing it:  the 100 guesses anyone may make find it with a chance of about 1 in \d×10\^\d+`)
+		s.wait(t, `alice> `)
+		cmd.Process.Signal(os.Interrupt)
+		leftQuietly(t, s, exited)
+	})
+	t.Run("member, at the passphrase prompt", func(t *testing.T) {
+		s, term, _, exited := ptyRun(t, env, "join", "--name", "bob", "127.0.0.1:1")
+		s.wait(t, `session passphrase: `)
+		fmt.Fprint(term, "\x03")
+		leftQuietly(t, s, exited)
+	})
+	t.Run("member, SIGINT at the passphrase prompt", func(t *testing.T) {
+		s, _, cmd, exited := ptyRun(t, env, "join", "--name", "bob", "127.0.0.1:1")
+		s.wait(t, `session passphrase: `)
+		cmd.Process.Signal(os.Interrupt)
+		leftQuietly(t, s, exited)
+	})
+	t.Run("member, at the name prompt", func(t *testing.T) {
+		s, term, _, exited := ptyRun(t, env, "join", "127.0.0.1:1")
+		s.wait(t, `your name: `)
+		fmt.Fprint(term, "\x03")
+		leftQuietly(t, s, exited)
+	})
+	t.Run("member, in a session", func(t *testing.T) {
+		events, ready := startHost(t, env, "--no-mdns", "--passphrase-file", pass)
+		s, _, cmd, exited := ptyRun(t, env, "join", "--name", "bob", "--passphrase-file", pass, ready.Link)
+		s.wait(t, `bob> `)
+		waitEvent(t, events, `"type":"join",.*"name":"bob"`)
+		cmd.Process.Signal(os.Interrupt)
+		leftQuietly(t, s, exited)
+		waitEvent(t, events, `"type":"leave",.*"name":"bob"`)
+	})
 }

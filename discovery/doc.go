@@ -3,7 +3,7 @@
 // over mDNS (DNS-SD type _ssc._tcp), and opens the public ngrok tunnel.
 //
 // It imports no other ssc package, never prints, and never decides whom to
-// trust: a fingerprint it reads is either pinned by the user's own link or
-// only shown. Everything it returns from mDNS is unauthenticated input from
+// trust: a fingerprint it reads is carried as it was written, for the
+// caller to check and pin. Everything it returns from mDNS is unauthenticated input from
 // the network, bounded in size but not sanitised for display.
 package discovery

@@ -1,7 +1,6 @@
 package discovery
 
 import (
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"net"
@@ -12,18 +11,50 @@ import (
 // Scheme is the scheme of links that pin the host's certificate.
 const Scheme = "ssc"
 
-// fingerprintLen is the length of a fingerprint in a link: SHA-256 in
-// unpadded base32. discovery keeps its own check so it needs no other ssc package.
-const fingerprintLen = 52
+// maxLink bounds the links ParseLink reads: longer than any ssc prints.
+const maxLink = 300
 
-// ErrBadLink is returned by ParseLink.
+// ErrBadLink is wrapped by the *LinkError that ParseLink returns.
 var ErrBadLink = errors.New("discovery: bad link")
+
+// LinkProblem says what is wrong with a link.
+type LinkProblem int
+
+const (
+	LinkTooLong        LinkProblem = iota + 1 // longer than any link ssc prints
+	LinkNoFingerprint                         // an ssc:// link without /FINGERPRINT
+	LinkBadFingerprint                        // the part after the address is not letters and digits
+	LinkUnknownScheme                         // a scheme other than ssc:// and tcp:// (LinkError.Scheme)
+	LinkNotHostPort                           // not HOST:PORT
+	LinkNoHost                                // HOST:PORT without HOST
+	LinkBadHost                               // a host name with characters no host name has
+	LinkBadPort                               // a port that is not a number from 1 to 65535
+)
+
+// LinkError is ParseLink's refusal, for the caller to put into words. It
+// wraps ErrBadLink.
+type LinkError struct {
+	Problem LinkProblem
+	Scheme  string // for LinkUnknownScheme: the scheme given
+}
+
+func (e *LinkError) Error() string {
+	if e.Problem == LinkUnknownScheme {
+		return fmt.Sprintf("%v: unknown scheme %q", ErrBadLink, e.Scheme)
+	}
+	return fmt.Sprintf("%v (problem %d)", ErrBadLink, e.Problem)
+}
+
+func (e *LinkError) Unwrap() error { return ErrBadLink }
 
 // Link is where to find a session and, when it came from an ssc:// link,
 // the fingerprint the host's certificate must have.
 type Link struct {
-	Addr        string // host:port
-	Fingerprint string // lowercase base32; empty when the link pins nothing
+	Addr string // host:port
+	// Fingerprint is the host certificate's fingerprint as the link spells
+	// it, ASCII letters and digits, unchecked: the caller parses it. It is
+	// empty when the link pins nothing.
+	Fingerprint string
 }
 
 // Pinned reports whether the link pins the host certificate.
@@ -38,12 +69,13 @@ func (l Link) String() string {
 }
 
 // ParseLink accepts the three forms people paste: ssc://HOST:PORT/FINGERPRINT,
-// tcp://HOST:PORT as ngrok prints it, and HOST:PORT. The error says what is
-// wrong with the link, without echoing more of it than needed.
+// tcp://HOST:PORT as ngrok prints it, and HOST:PORT. Of the fingerprint it
+// checks only that it is a path segment of ASCII letters and digits; what a
+// fingerprint is, is the caller's business. A refusal is a *LinkError.
 func ParseLink(s string) (Link, error) {
 	s = strings.TrimSpace(s)
-	if len(s) > 300 {
-		return Link{}, fmt.Errorf("%w: longer than any link ssc prints", ErrBadLink)
+	if len(s) > maxLink {
+		return Link{}, &LinkError{Problem: LinkTooLong}
 	}
 	scheme, rest, hasScheme := strings.Cut(s, "://")
 	if !hasScheme {
@@ -53,21 +85,18 @@ func ParseLink(s string) (Link, error) {
 	switch strings.ToLower(scheme) {
 	case Scheme:
 		addr, path, ok := strings.Cut(rest, "/")
-		if !ok || path == "" {
-			return Link{}, fmt.Errorf("%w: an ssc:// link ends with /FINGERPRINT", ErrBadLink)
+		fp = strings.TrimSuffix(path, "/")
+		if !ok || fp == "" {
+			return Link{}, &LinkError{Problem: LinkNoFingerprint}
 		}
-		fp = strings.ToLower(strings.TrimSuffix(path, "/"))
-		if len(fp) != fingerprintLen {
-			return Link{}, fmt.Errorf("%w: the fingerprint must be %d characters, not %d", ErrBadLink, fingerprintLen, len(fp))
-		}
-		if _, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(fp)); err != nil {
-			return Link{}, fmt.Errorf("%w: the fingerprint is not base32", ErrBadLink)
+		if !alphanumeric(fp) {
+			return Link{}, &LinkError{Problem: LinkBadFingerprint}
 		}
 		rest = addr
 	case "tcp", "":
 		rest = strings.TrimSuffix(rest, "/")
 	default:
-		return Link{}, fmt.Errorf("%w: unknown scheme %q (use ssc://, tcp:// or HOST:PORT)", ErrBadLink, scheme)
+		return Link{}, &LinkError{Problem: LinkUnknownScheme, Scheme: scheme}
 	}
 	addr, err := checkAddr(rest)
 	if err != nil {
@@ -76,20 +105,30 @@ func ParseLink(s string) (Link, error) {
 	return Link{Addr: addr, Fingerprint: fp}, nil
 }
 
+func alphanumeric(s string) bool {
+	for i := range len(s) {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
 func checkAddr(s string) (string, error) {
 	host, port, err := net.SplitHostPort(s)
 	if err != nil {
-		return "", fmt.Errorf("%w: want HOST:PORT", ErrBadLink)
+		return "", &LinkError{Problem: LinkNotHostPort}
 	}
 	if host == "" {
-		return "", fmt.Errorf("%w: the host is missing", ErrBadLink)
+		return "", &LinkError{Problem: LinkNoHost}
 	}
 	if strings.ContainsAny(host, "/@?#% \t") {
-		return "", fmt.Errorf("%w: the host name has characters no host name has", ErrBadLink)
+		return "", &LinkError{Problem: LinkBadHost}
 	}
 	p, err := strconv.Atoi(port)
 	if err != nil || p < 1 || p > 65535 {
-		return "", fmt.Errorf("%w: the port must be a number from 1 to 65535", ErrBadLink)
+		return "", &LinkError{Problem: LinkBadPort}
 	}
 	return net.JoinHostPort(host, strconv.Itoa(p)), nil
 }

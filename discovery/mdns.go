@@ -32,6 +32,18 @@ const (
 // interface is fit to use.
 var ErrNoInterface = errors.New("discovery: no network interface to use")
 
+// InterfaceError is a failure to announce or query on one interface.
+type InterfaceError struct {
+	Iface string // its name
+	Err   error
+}
+
+func (e *InterfaceError) Error() string {
+	return fmt.Sprintf("discovery: on %s: %v", e.Iface, e.Err)
+}
+
+func (e *InterfaceError) Unwrap() error { return e.Err }
+
 // quiet is the library's logger: it logs malformed packets from the
 // network, which are not the user's business and would garble the console.
 var quiet = log.New(io.Discard, "", 0)
@@ -119,12 +131,12 @@ func Announce(a Announcement) (*Announcer, error) {
 		svc, err := mdns.NewMDNSService(instance, ServiceType, "local.", host, a.Port, z.ips, txt)
 		if err != nil {
 			an.Close()
-			return nil, fmt.Errorf("discovery: announcing on %s: %w", z.iface.Name, err)
+			return nil, &InterfaceError{Iface: z.iface.Name, Err: err}
 		}
 		srv, err := mdns.NewServer(&mdns.Config{Zone: svc, Iface: &z.iface, Logger: quiet})
 		if err != nil {
 			an.Close()
-			return nil, fmt.Errorf("discovery: announcing on %s: %w", z.iface.Name, err)
+			return nil, &InterfaceError{Iface: z.iface.Name, Err: err}
 		}
 		an.servers = append(an.servers, srv)
 		an.names = append(an.names, z.iface.Name)
@@ -192,7 +204,7 @@ func Browse(ctx context.Context, cfg BrowseConfig) ([]Session, error) {
 				found, err := query(ctx, ifi, min(left, queryWindow))
 				mu.Lock()
 				if err != nil {
-					errs = append(errs, fmt.Errorf("discovery: querying on %s: %w", ifi.Name, err))
+					errs = append(errs, &InterfaceError{Iface: ifi.Name, Err: err})
 				}
 				if len(records) < maxRecords {
 					records = append(records, found...)
@@ -428,8 +440,8 @@ func instanceLabel(title, fp string) string {
 	if label == "" {
 		label = "session"
 	}
-	if len(fp) >= 8 {
-		label += "-" + fp[:8]
+	if fp := dnsLabel(fp, 8); fp != "" {
+		label += "-" + fp
 	}
 	return label
 }

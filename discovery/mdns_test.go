@@ -178,7 +178,8 @@ func TestUnescapeTXT(t *testing.T) {
 // runs anywhere.
 func TestAnnounceRefuses(t *testing.T) {
 	bad := []Announcement{
-		{Info: Info{Title: "x", Fingerprint: "short"}, Port: 1},
+		{Info: Info{Title: "x", Fingerprint: ""}, Port: 1},
+		{Info: Info{Title: "x", Fingerprint: strings.Repeat("a", MaxFingerprintBytes+1)}, Port: 1},
 		{Info: Info{Title: strings.Repeat("x", MaxTitleBytes+1), Fingerprint: fp}, Port: 1},
 		{Info: Info{Title: "x", Fingerprint: fp}, Port: 0},
 		{Info: Info{Title: "x", Fingerprint: fp}, Port: 65536},

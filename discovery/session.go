@@ -38,8 +38,9 @@ type Record struct {
 
 // Session is a session found on the local network. Everything in it came
 // from unauthenticated multicast: Title and Host must be sanitised before
-// display, and Fingerprint is only shown, never pinned; the passphrase is
-// what proves that a host is the one it claims to be.
+// display, and Fingerprint must be parsed before it is shown or pinned.
+// Pinned, it holds a joiner to the host announced, whoever announced it; the
+// passphrase is what proves that a host is the one it claims to be.
 type Session struct {
 	Info
 	// Host is the name of the machine that announced the session, without
@@ -48,16 +49,6 @@ type Session struct {
 	// Addrs are the addresses it was announced at, as HOST:PORT, best first:
 	// those on a network this machine is on come before the others.
 	Addrs []string
-}
-
-// ShortFingerprint is the fingerprint as people compare it: its first 16
-// characters in groups of four.
-func (s Session) ShortFingerprint() string {
-	fp := s.Fingerprint
-	if len(fp) < 16 {
-		return fp
-	}
-	return fp[0:4] + "-" + fp[4:8] + "-" + fp[8:12] + "-" + fp[12:16]
 }
 
 // Sessions turns the records browsing received into the sessions they

@@ -164,12 +164,6 @@ func TestPick(t *testing.T) {
 	}
 }
 
-func TestShortFingerprint(t *testing.T) {
-	if got := (Session{Info: Info{Fingerprint: fp}}).ShortFingerprint(); got != "wlnp-znda-ktwc-z3ku" {
-		t.Errorf("ShortFingerprint = %q", got)
-	}
-}
-
 func TestInstanceLabel(t *testing.T) {
 	tests := []struct{ title, want string }{
 		{"alice's session", "alice-s-session-wlnpznda"},

@@ -28,6 +28,9 @@ var (
 	// ErrNoDeadline means Listen was called with a context without a
 	// deadline: ngrok retries forever.
 	ErrNoDeadline = errors.New("discovery: opening a tunnel needs a deadline")
+	// ErrBadEndpoint means ngrok opened an endpoint that is not a TCP
+	// HOST:PORT people could dial.
+	ErrBadEndpoint = errors.New("discovery: ngrok gave an endpoint ssc cannot use")
 )
 
 // Tunnel opens a public endpoint that forwards TCP connections to this
@@ -49,8 +52,8 @@ type Ngrok struct {
 // to give up, so that a stuck agent cannot hold the caller.
 const cleanupWait = 2 * time.Second
 
-// Listen opens an ngrok TCP endpoint. ctx must have a deadline. Errors
-// from ngrok's service carry its code: see NgrokErrorCode.
+// Listen opens an ngrok TCP endpoint. ctx must have a deadline. What ngrok
+// or its service says is a *TunnelError, whose code NgrokErrorCode reads.
 func (n Ngrok) Listen(ctx context.Context) (net.Listener, string, error) {
 	if n.AuthToken == "" {
 		return nil, "", ErrNoAuthToken
@@ -64,7 +67,7 @@ func (n Ngrok) Listen(ctx context.Context) (net.Listener, string, error) {
 		ngrok.WithLogger(slog.New(slog.DiscardHandler)),
 	)
 	if err != nil {
-		return nil, "", fmt.Errorf("discovery: ngrok: %w", err)
+		return nil, "", &TunnelError{Err: err}
 	}
 	type result struct {
 		ln  ngrok.EndpointListener
@@ -85,7 +88,7 @@ func (n Ngrok) Listen(ctx context.Context) (net.Listener, string, error) {
 		select {
 		case r = <-done:
 		case <-time.After(cleanupWait):
-			return nil, "", fmt.Errorf("discovery: ngrok: %w", ctx.Err())
+			return nil, "", &TunnelError{Err: ctx.Err()}
 		}
 		if r.err == nil {
 			r.ln.Close()
@@ -94,14 +97,14 @@ func (n Ngrok) Listen(ctx context.Context) (net.Listener, string, error) {
 	}
 	if r.err != nil {
 		agent.Disconnect()
-		return nil, "", &tunnelError{err: r.err}
+		return nil, "", &TunnelError{Err: r.err}
 	}
 	u := r.ln.URL()
 	public, err := checkAddr(u.Host)
 	if err != nil || u.Scheme != "tcp" {
 		r.ln.Close()
 		agent.Disconnect()
-		return nil, "", fmt.Errorf("discovery: ngrok gave an endpoint ssc cannot use: %q", u.Redacted())
+		return nil, "", fmt.Errorf("%w: %q", ErrBadEndpoint, u.Redacted())
 	}
 	return &ngrokListener{EndpointListener: r.ln, agent: agent}, public, nil
 }
@@ -122,23 +125,27 @@ func (l *ngrokListener) Close() error {
 	return l.err
 }
 
-// tunnelError is ngrok's error, which it keeps for errors.As, with each
-// distinct failure said once: ngrok retries until the deadline and joins
-// the errors of all its attempts with "; ".
-type tunnelError struct{ err error }
+// TunnelError is what ngrok said when the tunnel did not open, kept for
+// errors.As and NgrokErrorCode.
+type TunnelError struct{ Err error }
 
-func (e *tunnelError) Unwrap() error { return e.err }
+func (e *TunnelError) Unwrap() error { return e.Err }
 
-func (e *tunnelError) Error() string {
+func (e *TunnelError) Error() string { return "discovery: ngrok: " + e.Said() }
+
+// Said is ngrok's own words, each distinct failure once: ngrok retries until
+// the deadline and joins the errors of all its attempts with "; ". They come
+// from ngrok's service: sanitise them before display.
+func (e *TunnelError) Said() string {
 	var parts []string
-	for p := range strings.SplitSeq(e.err.Error(), "; ") {
+	for p := range strings.SplitSeq(e.Err.Error(), "; ") {
 		// The first may carry the prefix of a wrapping error.
 		said := slices.ContainsFunc(parts, func(q string) bool { return q == p || strings.HasSuffix(q, ": "+p) })
 		if !said {
 			parts = append(parts, p)
 		}
 	}
-	return "discovery: ngrok: " + strings.Join(parts, "; ")
+	return strings.Join(parts, "; ")
 }
 
 // NgrokErrorCode returns the code of the ngrok service error in err's

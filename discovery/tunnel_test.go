@@ -58,7 +58,7 @@ func TestNgrokErrorCode(t *testing.T) {
 func TestTunnelErrorSaysEachFailureOnce(t *testing.T) {
 	card := ngrokError{"ERR_NGROK_8013", "no card"}
 	attempt := errors.New("dial tcp: lookup connect.ngrok-agent.com: no such host")
-	err := &tunnelError{err: fmt.Errorf("failed to connect: %v; %v; %w; %w", attempt, attempt, card, context.DeadlineExceeded)}
+	err := &TunnelError{Err: fmt.Errorf("failed to connect: %v; %v; %w; %w", attempt, attempt, card, context.DeadlineExceeded)}
 	want := "discovery: ngrok: failed to connect: dial tcp: lookup connect.ngrok-agent.com: no such host; " + card.Error() + "; context deadline exceeded"
 	if err.Error() != want {
 		t.Errorf("Error() = %q, want %q", err.Error(), want)

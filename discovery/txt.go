@@ -1,7 +1,6 @@
 package discovery
 
 import (
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,7 +10,7 @@ import (
 
 // What a session's DNS-SD TXT record holds (RFC 6763 §6): the protocol
 // version, the session's display name and the host's fingerprint, as
-// "v=1", "name=alice's session" and "fp=<52 base32 characters>".
+// "v=1", "name=alice's session" and "fp=<the fingerprint as links spell it>".
 const (
 	// ProtocolVersion is the ssc protocol version a session announces; it
 	// equals wire.Version (discovery imports no ssc package, so a test in
@@ -20,6 +19,8 @@ const (
 	// MaxTitleBytes bounds a session's display name in a TXT record, so that
 	// "name=" and the title stay well under the 255 bytes of a TXT string.
 	MaxTitleBytes = 200
+	// MaxFingerprintBytes bounds a fingerprint in a TXT record; ssc's take 52.
+	MaxFingerprintBytes = 64
 	// maxTXTStrings bounds how many strings of a TXT record are read.
 	maxTXTStrings = 16
 	// maxTXTString is the most a TXT string can hold on the wire.
@@ -38,14 +39,16 @@ var (
 
 // Info is what an announcement says about a session. Everything in an Info
 // that came from the network is unauthenticated: anyone on the LAN can
-// announce anything, so the fingerprint is only ever shown, never pinned.
+// announce anything. Pinning the fingerprint keeps a joiner from a host
+// other than the one announced; it says nothing about who announced it.
 type Info struct {
 	// Title is the session's display name, such as "alice's session". It is
 	// valid UTF-8 of at most MaxTitleBytes bytes, but may hold anything else:
 	// sanitise it before display.
 	Title string
-	// Fingerprint is the host certificate's fingerprint in the lowercase
-	// base32 form of links.
+	// Fingerprint is the host certificate's fingerprint as links spell it.
+	// It is 1 to MaxFingerprintBytes bytes, unchecked otherwise: the caller
+	// parses it, and leaves out a session whose fingerprint is malformed.
 	Fingerprint string
 }
 
@@ -54,14 +57,13 @@ func (i Info) MarshalTXT() ([]string, error) {
 	if err := checkTitle(i.Title); err != nil {
 		return nil, err
 	}
-	fp, err := checkFingerprint(i.Fingerprint)
-	if err != nil {
+	if err := checkFingerprint(i.Fingerprint); err != nil {
 		return nil, err
 	}
 	return []string{
 		"v=" + strconv.Itoa(ProtocolVersion),
 		"name=" + i.Title,
-		"fp=" + fp,
+		"fp=" + i.Fingerprint,
 	}, nil
 }
 
@@ -103,11 +105,10 @@ func ParseTXT(txt []string) (Info, error) {
 	case fp == nil:
 		return Info{}, fmt.Errorf("%w: no fingerprint", ErrBadTXT)
 	}
-	var info Info
-	var err error
-	if info.Fingerprint, err = checkFingerprint(*fp); err != nil {
+	if err := checkFingerprint(*fp); err != nil {
 		return Info{}, err
 	}
+	info := Info{Fingerprint: *fp}
 	if title != nil {
 		if err := checkTitle(*title); err != nil {
 			return Info{}, err
@@ -127,30 +128,10 @@ func checkTitle(title string) error {
 	return nil
 }
 
-// checkFingerprint returns fp in lowercase if it has the form of a
-// fingerprint: 52 characters of base32, one spelling only.
-func checkFingerprint(fp string) (string, error) {
-	if len(fp) != fingerprintLen {
-		return "", fmt.Errorf("%w: a fingerprint of %d characters", ErrBadTXT, len(fp))
+// checkFingerprint bounds a fingerprint; what it is, the caller checks.
+func checkFingerprint(fp string) error {
+	if len(fp) == 0 || len(fp) > MaxFingerprintBytes {
+		return fmt.Errorf("%w: a fingerprint of %d bytes", ErrBadTXT, len(fp))
 	}
-	// Fold case byte by byte: strings.ToUpper maps some non-ASCII letters
-	// onto ASCII ones.
-	upper := make([]byte, len(fp))
-	for i := range len(fp) {
-		c := fp[i]
-		switch {
-		case 'a' <= c && c <= 'z':
-			c -= 'a' - 'A'
-		case 'A' <= c && c <= 'Z', '2' <= c && c <= '7':
-		default:
-			return "", fmt.Errorf("%w: the fingerprint is not base32", ErrBadTXT)
-		}
-		upper[i] = c
-	}
-	enc := base32.StdEncoding.WithPadding(base32.NoPadding)
-	raw, err := enc.DecodeString(string(upper))
-	if err != nil || enc.EncodeToString(raw) != string(upper) {
-		return "", fmt.Errorf("%w: the fingerprint is not base32", ErrBadTXT)
-	}
-	return strings.ToLower(string(upper)), nil
+	return nil
 }

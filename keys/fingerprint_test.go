@@ -58,27 +58,29 @@ func TestParseFingerprintBad(t *testing.T) {
 	tests := []struct {
 		name string
 		in   string
+		want FingerprintError
 	}{
-		{"empty", ""},
-		{"one short", good[:51]},
-		{"one long", good + "a"},
-		{"padded", good + "===="},
-		{"short form", FingerprintOf([]byte("abc")).Short()},
-		{"digit 1", "1" + good[1:]},
-		{"digit 0", good[:10] + "0" + good[11:]},
-		{"digit 8", good[:10] + "8" + good[11:]},
-		{"padding inside", good[:51] + "="},
-		{"newline inside", good[:20] + "\n" + good[21:]},
-		{"space", " " + good[1:]},
-		{"non-ASCII folding to s", "\u017f" + good[2:]},
-		{"non-canonical last character", good[:51] + "r"},
-		{"hex", strings.Repeat("0123456789abcdef", 4)[:52]},
+		{"empty", "", FingerprintError{Problem: FingerprintLength}},
+		{"one short", good[:51], FingerprintError{Problem: FingerprintLength, Len: 51}},
+		{"one long", good + "a", FingerprintError{Problem: FingerprintLength, Len: 53}},
+		{"padded", good + "====", FingerprintError{Problem: FingerprintLength, Len: 56}},
+		{"short form", FingerprintOf([]byte("abc")).Short(), FingerprintError{Problem: FingerprintLength, Len: 19}},
+		{"digit 1", "1" + good[1:], FingerprintError{Problem: FingerprintCharacter, Len: 52}},
+		{"digit 0", good[:10] + "0" + good[11:], FingerprintError{Problem: FingerprintCharacter, Len: 52, Pos: 10}},
+		{"digit 8", good[:10] + "8" + good[11:], FingerprintError{Problem: FingerprintCharacter, Len: 52, Pos: 10}},
+		{"padding inside", good[:51] + "=", FingerprintError{Problem: FingerprintCharacter, Len: 52, Pos: 51}},
+		{"newline inside", good[:20] + "\n" + good[21:], FingerprintError{Problem: FingerprintCharacter, Len: 52, Pos: 20}},
+		{"space", " " + good[1:], FingerprintError{Problem: FingerprintCharacter, Len: 52}},
+		{"non-ASCII folding to s", "\u017f" + good[2:], FingerprintError{Problem: FingerprintCharacter, Len: 52}},
+		{"non-canonical last character", good[:51] + "r", FingerprintError{Problem: FingerprintNonCanonical, Len: 52}},
+		{"hex", strings.Repeat("0123456789abcdef", 4)[:52], FingerprintError{Problem: FingerprintCharacter, Len: 52}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, err := ParseFingerprint(tt.in)
-			if !errors.Is(err, ErrBadFingerprint) {
-				t.Fatalf("ParseFingerprint(%q) = %v, %v; want %v", tt.in, f, err, ErrBadFingerprint)
+			var fe *FingerprintError
+			if !errors.Is(err, ErrBadFingerprint) || !errors.As(err, &fe) || *fe != tt.want {
+				t.Fatalf("ParseFingerprint(%q) = %v, %v; want %+v, wrapping %v", tt.in, f, err, tt.want, ErrBadFingerprint)
 			}
 			if f != (Fingerprint{}) {
 				t.Errorf("ParseFingerprint returned %x with an error", f)

@@ -125,8 +125,8 @@ test_find_and_chat() {
 	exec 4>"$tmp/join.in"
 	wait_for "$tmp/join.out" '^\{"type":"welcome",' || return 1
 	expect "$tmp/join.out" '^\{"type":"found","session":"LAN test","addr":"'"${host_ip//./\\.}"':7654",.*"host":"[a-z0-9-]+"\}$' || return 1
-	# What mDNS said pins nothing: the passphrase is what admitted bob.
-	expect "$tmp/join.out" '^\{"type":"welcome",.*"session":"LAN test",.*"pinned":false\}$' || return 1
+	# The host is pinned to the fingerprint it announced; the passphrase is what admitted bob.
+	expect "$tmp/join.out" '^\{"type":"welcome",.*"session":"LAN test",.*"pinned":true\}$' || return 1
 	wait_for "$tmp/host.out" '"type":"join",.*"name":"bob","addr":"'"${join_ip//./\\.}"':[0-9]+"' || return 1
 
 	echo 'hello from bob' >&4
