@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ssc-chat/ssc/chat"
+	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
 	"github.com/ssc-chat/ssc/peer/peertest"
@@ -156,4 +157,32 @@ func TestConnectionLossIsExplained(t *testing.T) {
 		t.Fatalf("end event %+v", end)
 	}
 	r.opEvents.Wait(t, "alice lost", peertest.Left("alice", peer.ReasonLost))
+}
+
+// A relay that holds the host's own certificate and key, as a host's
+// compromised machine or a stolen key would give someone, passes the
+// joiner's pin and names the same host in CPace's channel identifier. Only
+// the exporter binding stops it: each TLS connection has its own, so the
+// two CPace runs it relays cannot agree. Without that binding this test
+// fails.
+func TestManInTheMiddleWithTheHostsOwnKeyFailsAdmission(t *testing.T) {
+	id, err := keys.GenerateHostIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pin := id.Fingerprint
+	r := startRoomB(t, func(c *host.Config) { c.Identity = id })
+	mitm := startRelay(t, r.addr, id)
+	ctx, cancel := testContext()
+	defer cancel()
+	_, err = peer.Join(ctx, mitm.ln.Addr().String(), peer.Config{Name: "bob", Passphrase: []byte(passphrase), Pin: &pin})
+	if !errors.Is(err, peer.ErrWrongPassphrase) {
+		t.Fatalf("through a relay with the host's own key: got %v, want ErrWrongPassphrase", err)
+	}
+	r.opEvents.Wait(t, "host's side failing", peertest.NoticeContaining("failed admission"))
+	for _, m := range r.operator.Members() {
+		if m.Name == "bob" {
+			t.Fatal("bob was seated through a man in the middle")
+		}
+	}
 }
