@@ -63,9 +63,6 @@ func (s *Session) RotatePassphrase() (string, error) {
 	return fresh, nil
 }
 
-// Locked reports whether the session admits no one.
-func (s *Session) Locked() bool { return s.isLocked() }
-
 // Members is how many members are seated, the operator included.
 func (s *Session) Members() int {
 	s.mu.Lock()

@@ -373,3 +373,18 @@ func TestSigningKeyGetsOneSeatPerSession(t *testing.T) {
 		t.Fatalf("the same entry after its owner left: got %#v, want a refusal", msg)
 	}
 }
+
+// A Config printed by mistake shows neither the passphrase nor the key.
+func TestConfigPrintsRedacted(t *testing.T) {
+	id, err := keys.GenerateHostIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer id.Wipe()
+	cfg := Config{SessionName: "s", Passphrase: []byte("hunter2-secret"), Identity: id}
+	for _, out := range []string{fmt.Sprint(cfg), fmt.Sprintf("%v %+v %#v", cfg, cfg, cfg), fmt.Sprintf("%v", &cfg)} {
+		if strings.Contains(out, "hunter2") || !strings.Contains(out, "redacted") {
+			t.Errorf("Config printed as %s", out)
+		}
+	}
+}

@@ -51,6 +51,14 @@ type Config struct {
 	NoRateLimit bool
 }
 
+// String keeps the passphrase and the host's key out of logs and panics.
+func (cfg Config) String() string {
+	return fmt.Sprintf("host.Config{SessionName: %q, Passphrase: redacted, Identity: redacted, MaxMembers: %d, NoRateLimit: %v}", cfg.SessionName, cfg.MaxMembers, cfg.NoRateLimit)
+}
+
+// GoString keeps them out of %#v too.
+func (cfg Config) GoString() string { return cfg.String() }
+
 // Session is one running ssc session.
 type Session struct {
 	cfg       Config
