@@ -172,11 +172,14 @@ func runConsole(ctx context.Context, ch *chat.Chat, io *stdio) (peer.Event, erro
 	return console.Run(ctx, ch, io.in, io.outFile, console.Options{Color: !noColor})
 }
 
-// nameProblem says what is wrong with a name, in sanitize's words: they are
-// written for people ("name must not start with '/' or '@'"), but sanitize
-// does not export its error type, so its prefix is taken off here.
+// nameProblem says what is wrong with a name, in sanitize's words, which
+// are written for people ("name must not start with '/' or '@'").
 func nameProblem(err error) string {
-	return strings.TrimPrefix(err.Error(), "sanitize: ")
+	var ne *sanitize.NameError
+	if errors.As(err, &ne) {
+		return ne.Problem()
+	}
+	return "the name is not allowed"
 }
 
 // rootCause is the words of the error at the end of err's chain: for an

@@ -35,19 +35,22 @@ var (
 	ErrHostMark = errors.New("sanitize: name holds the host's mark")
 )
 
-// nameError says what is wrong with a name in words a person can act on, and
-// wraps ErrBadName, and kind when it is set, so callers can test for them
-// without matching text.
-type nameError struct {
+// NameError says what is wrong with a name in words a person can act on,
+// and wraps ErrBadName, and kind when it is set, so callers can test for
+// them without matching text. Name returns it.
+type NameError struct {
 	msg  string
 	kind error
 }
 
-func badName(msg string) error { return &nameError{msg: msg} }
+func badName(msg string) error { return &NameError{msg: msg} }
 
-func (e *nameError) Error() string { return "sanitize: name " + e.msg }
+func (e *NameError) Error() string { return "sanitize: " + e.Problem() }
 
-func (e *nameError) Unwrap() []error {
+// Problem is what is wrong, for a person: "name must not start with '/'".
+func (e *NameError) Problem() string { return "name " + e.msg }
+
+func (e *NameError) Unwrap() []error {
 	if e.kind == nil {
 		return []error{ErrBadName}
 	}
@@ -98,15 +101,15 @@ func Name(raw string) (string, error) {
 		case !unicode.IsPrint(r):
 			return "", badName("contains unassigned or private-use characters")
 		case unicode.Is(reservedMarks, r):
-			return "", &nameError{fmt.Sprintf("must not contain %q: %s marks the host's own lines", r, HostMark), ErrHostMark}
+			return "", &NameError{fmt.Sprintf("must not contain %q: %s marks the host's own lines", r, HostMark), ErrHostMark}
 		}
 		prevSpace = r == ' '
 	}
 	if strings.Contains(NameKey(name), hostMarkKey) {
-		return "", &nameError{fmt.Sprintf("must not contain anything that looks like %s, which marks the host's own lines", HostMark), ErrHostMark}
+		return "", &NameError{fmt.Sprintf("must not contain anything that looks like %s, which marks the host's own lines", HostMark), ErrHostMark}
 	}
 	if scripts := mixedScripts(name); scripts != nil {
-		return "", &nameError{fmt.Sprintf("mixes %s letters, as names made to look like another do: use one script", strings.Join(scripts, " and ")), ErrMixedScripts}
+		return "", &NameError{fmt.Sprintf("mixes %s letters, as names made to look like another do: use one script", strings.Join(scripts, " and ")), ErrMixedScripts}
 	}
 	return name, nil
 }
