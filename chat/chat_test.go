@@ -178,7 +178,7 @@ func TestDescribe(t *testing.T) {
 		{"host ended", false, peer.Event{Kind: peer.KindEnd, Reason: peer.ReasonHostEnded}, "session ended by the host"},
 		{"host ended, as the host", true, peer.Event{Kind: peer.KindEnd, Reason: peer.ReasonHostEnded}, "you ended the session"},
 		{"left", false, peer.Event{Kind: peer.KindEnd, Reason: peer.ReasonLeft}, "you left the session"},
-		{"hung up", false, peer.Event{Kind: peer.KindEnd, Reason: peer.ReasonLost, Err: fmt.Errorf("reading: %w", io.EOF)}, "connection to the host lost: the host hung up without ending the session"},
+		{"hung up", false, peer.Event{Kind: peer.KindEnd, Reason: peer.ReasonLost, Err: fmt.Errorf("reading: %w", io.EOF)}, "connection to the host lost: the host hung up without ending the session (or removed you because this end stopped reading for too long)"},
 		{"protocol", false, peer.Event{Kind: peer.KindEnd, Reason: peer.ReasonLost, Err: &peer.ProtocolError{Type: 5}}, "the host broke the protocol (sent message type 5); disconnected"},
 		{"notice", false, peer.Event{Kind: peer.KindNotice, Text: "from the host"}, "from the host"},
 		{"message", false, peer.Event{Kind: peer.KindMessage, Text: "hi"}, ""},

@@ -102,7 +102,7 @@ func (ch *Chat) end(ev peer.Event) string {
 	case errors.As(ev.Err, &pe):
 		return fmt.Sprintf("the host broke the protocol (sent message type %d); disconnected", pe.Type)
 	case errors.Is(ev.Err, io.EOF), errors.Is(ev.Err, io.ErrUnexpectedEOF):
-		return "connection to the host lost: the host hung up without ending the session"
+		return "connection to the host lost: the host hung up without ending the session (or removed you because this end stopped reading for too long)"
 	case ev.Err != nil:
 		return "connection to the host lost: " + ev.Err.Error()
 	}
