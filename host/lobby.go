@@ -32,10 +32,12 @@ const (
 	minShedAge = time.Second
 	// maxGuessing caps guesses in flight; more queue for guessQueueTimeout.
 	maxGuessing = 8
-	// guessQueueTimeout bounds the wait for a place to guess.
-	guessQueueTimeout = 5 * time.Second
 	// confirmTimeout bounds the wait for a joiner's confirmation tag.
-	confirmTimeout = 5 * time.Second
+	confirmTimeout = 3 * time.Second
+	// guessQueueTimeout bounds the wait for a place to guess: longer than
+	// confirmTimeout, so a joiner in the queue gets a place however long
+	// the guesses ahead of it are held.
+	guessQueueTimeout = 2*confirmTimeout + time.Second
 )
 
 // stranger is a connection that is not admitted yet.

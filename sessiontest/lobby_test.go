@@ -200,3 +200,72 @@ func TestFullLobbyTurnsJoinersAwayWithAReason(t *testing.T) {
 	c.stop()
 	r.operator.Close()
 }
+
+// holdGuess runs admission with the right passphrase up to the host's
+// reply, then waits for release before it confirms: a joiner in the middle
+// of its guess, holding one of the host's places for guesses.
+func holdGuess(t *testing.T, c *crowd, replied *sync.WaitGroup, release <-chan struct{}) {
+	conn, err := c.dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	replied.Add(1)
+	c.wg.Go(func() {
+		once := sync.OnceFunc(replied.Done)
+		defer once()
+		tc := tls.Client(conn, keys.ClientTLSConfig(nil))
+		if tc.HandshakeContext(c.ctx) != nil {
+			return
+		}
+		cs := tc.ConnectionState()
+		fp, _ := keys.PeerFingerprint(cs)
+		sid, _ := keys.ExporterSID(cs)
+		cp, err := keys.NewCPace(keys.Initiator, []byte(passphrase), keys.AdmissionCI(fp), sid, nil, rand.Reader)
+		if err != nil {
+			return
+		}
+		defer cp.Wipe()
+		wire.Write(tc, &wire.AdmitInit{Share: cp.Share()})
+		msg, err := wire.NewReader(tc, wire.MaxHandshakeFrame).Next()
+		reply, ok := msg.(*wire.AdmitReply)
+		if err != nil || !ok || cp.Finish(reply.Share, nil) != nil {
+			return
+		}
+		once()
+		select {
+		case <-release:
+		case <-c.ctx.Done():
+			return
+		}
+		wire.Write(tc, &wire.AdmitConfirm{Tag: cp.Tag()})
+	})
+}
+
+// No more than 8 guesses run at once: a joiner behind 8 held guesses waits
+// for one to finish, then gets in.
+func TestGuessesInFlightAreCapped(t *testing.T) {
+	r := startRoom(t)
+	c := newCrowd(t, r.addr)
+	var replied sync.WaitGroup
+	release := make(chan struct{})
+	for range 8 {
+		holdGuess(t, c, &replied, release)
+	}
+	replied.Wait()
+	joined := make(chan error, 1)
+	go func() {
+		_, err := r.tryJoin("ninth", passphrase)
+		joined <- err
+	}()
+	select {
+	case err := <-joined:
+		t.Fatalf("a ninth guess ran beside eight held ones (join: %v)", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	close(release)
+	if err := <-joined; err != nil {
+		t.Fatalf("the ninth joiner, once a place was free: %v", err)
+	}
+	c.stop()
+	r.operator.Close()
+}
