@@ -64,6 +64,8 @@ func warning(ev peer.Event) string {
 		return fmt.Sprintf("the host announced %s with keys already used in this session (an old entry brought back); ignoring it", ev.Name)
 	case peer.ProblemReplaced:
 		return fmt.Sprintf("the host announced %s again with other keys while %s was here: it may not be the same person; compare /verify %s", ev.Name, ev.Name, ev.Name)
+	case peer.ProblemNotYou:
+		return fmt.Sprintf("the host announced someone as %s, which is your own name; ignoring it", ev.Name)
 	case peer.ProblemBadKey:
 		return fmt.Sprintf("the host sent a key for %s that %s did not sign; nothing was sealed with it", ev.Name, ev.Name)
 	}

@@ -214,6 +214,9 @@ func greet(ctx context.Context, conn net.Conn, name string, id *keys.Identity, f
 	default:
 		return nil, nil, &ProtocolError{Type: msg.Type()}
 	}
+	if w.Name != name {
+		return nil, nil, ErrNotYou // the host seats this member under no other name
+	}
 	// The session id must be the certificate's fingerprint: a host that
 	// tells members different ids would split the room silently.
 	if string(w.SessionID) != string(fp[:]) {

@@ -120,7 +120,7 @@ func (c *Client) joined(msg *wire.Joined) []Event {
 	switch problem := c.roster.join(m); problem {
 	case 0:
 		return []Event{{Kind: KindJoin, Name: m.Name, Addr: msg.Addr}}
-	case ProblemKeyReused:
+	case ProblemKeyReused, ProblemNotYou:
 		return []Event{{Kind: KindWarning, Problem: problem, Name: m.Name}}
 	default:
 		return []Event{{Kind: KindJoin, Name: m.Name, Addr: msg.Addr}, {Kind: KindWarning, Problem: problem, Name: m.Name}}

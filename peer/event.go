@@ -71,6 +71,9 @@ const (
 	// ProblemBadKey: the host answered a request for Name's HPKE key with
 	// a key that is not the one Name signed; nothing was sealed with it.
 	ProblemBadKey
+	// ProblemNotYou: the host announced someone as Name, which is this
+	// member's own name in some spelling; ignored.
+	ProblemNotYou
 )
 
 // Event is one thing the host sent, in the order it sent it. It carries

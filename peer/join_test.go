@@ -169,3 +169,58 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+// A host that seats someone else in this member's place, under its name in
+// another spelling or under another name, could show the room that someone's
+// keys as this member's and every fingerprint would match: the member
+// refuses such a welcome.
+func TestWelcomeMustSeatThisMemberAsItself(t *testing.T) {
+	fake, err := keys.GenerateIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zero keys.Fingerprint
+	impostor := func(name string) wire.Member {
+		return wire.Member{Name: name, Since: 1, Identity: NewHello(fake, zero, name).Identity}
+	}
+	tests := []struct {
+		name    string
+		welcome func(h *wire.Hello) *wire.Welcome
+	}{
+		{"another spelling in its place", func(h *wire.Hello) *wire.Welcome {
+			return &wire.Welcome{Name: h.Name, Members: []wire.Member{impostor("Bot")}}
+		}},
+		{"another spelling beside it", func(h *wire.Hello) *wire.Welcome {
+			return &wire.Welcome{Name: h.Name, Members: []wire.Member{impostor("BOT"), {Name: h.Name, Since: 1, Identity: h.Identity}}}
+		}},
+		{"its name with other keys", func(h *wire.Hello) *wire.Welcome {
+			return &wire.Welcome{Name: h.Name, Members: []wire.Member{impostor("bot")}}
+		}},
+		{"not listed at all", func(h *wire.Hello) *wire.Welcome {
+			return &wire.Welcome{Name: h.Name, Members: []wire.Member{impostor("alice")}}
+		}},
+		{"welcomed under another name", func(h *wire.Hello) *wire.Welcome {
+			return &wire.Welcome{Name: "robot", Members: []wire.Member{impostor("robot")}}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ours, theirs := net.Pipe()
+			defer ours.Close()
+			go fakeHost(t, ours, func(h *wire.Hello) wire.Message {
+				w := tt.welcome(h)
+				w.Session, w.SessionID = "evil", make([]byte, 32)
+				return w
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			c, err := Attach(ctx, theirs, "bot", zero)
+			if !errors.Is(err, ErrNotYou) {
+				if c != nil {
+					c.Close()
+				}
+				t.Fatalf("Attach = %v, want %v", err, ErrNotYou)
+			}
+		})
+	}
+}

@@ -88,30 +88,39 @@ func (r *roster) memberOf(m wire.Member) (Member, error) {
 
 // seat fills the roster from a welcome addressed to name. Entries whose
 // keys do not verify, and entries that repeat a name or a signing key, are
-// left out and named in ignored, all at once; an entry for this member with
-// keys that are not its own is ErrNotYou. It stops when ctx ends, however
-// long the list.
+// left out and named in ignored, all at once. The welcome must list this
+// member under exactly its name and keys, and nobody else under that name
+// in any spelling: otherwise it is ErrNotYou, for a host that seats someone
+// in this member's place could show everyone its keys as this member's. It
+// stops when ctx ends, however long the list.
 func (r *roster) seat(ctx context.Context, name string, entries []wire.Member) (ignored []string, err error) {
 	seated := make(map[string]Member, len(entries))
 	keysSeen := make(map[signKey]bool, len(entries))
+	own := sanitize.NameKey(name)
 	hosts := 0
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if sanitize.NameKey(e.Name) == own && e.Name != name {
+			return nil, ErrNotYou
+		}
 		m, err := r.memberOf(e)
 		key, sk := sanitize.NameKey(m.Name), signKeyOf(m.Identity)
+		if key == own && (err != nil || !m.Identity.Equal(r.self)) {
+			return nil, ErrNotYou
+		}
 		if err != nil || keysSeen[sk] || seated[key].Name != "" {
 			ignored = append(ignored, e.Name)
 			continue
-		}
-		if m.Name == name && !m.Identity.Equal(r.self) {
-			return nil, ErrNotYou
 		}
 		if m.Host {
 			hosts++
 		}
 		seated[key], keysSeen[sk] = m, true
+	}
+	if seated[own].Name != name {
+		return nil, ErrNotYou
 	}
 	if hosts > 1 {
 		// One host per session: a welcome that says otherwise marks nobody.
@@ -138,6 +147,9 @@ func (r *roster) join(m Member) Problem {
 	key, sk := sanitize.NameKey(m.Name), signKeyOf(m.Identity)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if key == sanitize.NameKey(r.selfName) {
+		return ProblemNotYou // nobody takes this member's place while it is here
+	}
 	if r.seated[sk] {
 		return ProblemKeyReused
 	}
@@ -181,9 +193,12 @@ func (r *roster) setKEMKey(name string, kemKey []byte) bool {
 // leave removes name from the room. Its verified mark stays, to be checked
 // against the keys of whoever takes the name next.
 func (r *roster) leave(name string) {
+	key := sanitize.NameKey(name)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.members, sanitize.NameKey(name))
+	if key != sanitize.NameKey(r.selfName) { // this member leaves by its own Close, not by the host's word
+		delete(r.members, key)
+	}
 }
 
 // find returns the member called name, in any spelling of it.
@@ -245,6 +260,10 @@ func (r *roster) list() []Member {
 func (r *roster) fingerprint(name string) (string, error) {
 	r.mu.Lock()
 	m, ok := r.members[sanitize.NameKey(name)]
+	if sanitize.NameKey(name) == sanitize.NameKey(r.selfName) {
+		// This member's own, from its own keys, whatever the host sent.
+		m, ok = Member{Name: r.selfName, Identity: r.self}, true
+	}
 	fp, cached := r.fingerprints[signKeyOf(m.Identity)]
 	r.mu.Unlock()
 	if !ok {

@@ -149,3 +149,31 @@ func TestAnnouncedNamesMustBeValid(t *testing.T) {
 		}
 	}
 }
+
+// Nobody takes a member's own place while it is here: an announcement of
+// its name in any spelling is refused, and its own fingerprint, which it
+// reads out to the others, stays the one of its own keys.
+func TestNobodyIsAnnouncedInAMembersOwnPlace(t *testing.T) {
+	h := newEvilHost(t)
+	bob := h.join("bob")
+	own, err := bob.client.Fingerprint("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := keys.GenerateIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"bob", "Bob"} {
+		h.send(bob, &wire.Joined{Member: wire.Member{Name: name, Since: time.Now().UnixMilli(), Identity: peer.NewHello(fake, h.sessionID, name).Identity}})
+		bob.events.Wait(t, "the announcement refused", warning(peer.ProblemNotYou, name))
+	}
+	h.send(bob, &wire.Left{Name: "bob", Reason: wire.LeaveQuit})
+	bob.events.Wait(t, "the host saying bob left", peertest.Left("bob", peer.ReasonQuit))
+	if fp, err := bob.client.Fingerprint("BOB"); err != nil || fp != own {
+		t.Fatalf("bob's own fingerprint is now %s (%v), was %s", fp, err, own)
+	}
+	if m, ok := bob.client.Member("bob"); !ok || !m.Identity.Equal(keys.PublicIdentity{SignKey: bob.id.SignKey, KEMHash: bob.id.KEMHash}) {
+		t.Fatalf("bob's own entry is now %+v (%v)", m, ok)
+	}
+}
