@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -55,9 +56,9 @@ func warning(ev peer.Event) string {
 	case peer.ProblemUnknownEcho:
 		return "the host acknowledged a direct message you did not send"
 	case peer.ProblemBadEntry:
-		return fmt.Sprintf("the host announced %s with keys that do not verify; ignoring them", ev.Name)
+		return fmt.Sprintf("the host announced %s with a name or keys that do not check out; ignoring it", ev.Name)
 	case peer.ProblemBadRoster:
-		return fmt.Sprintf("the host listed %s with keys that do not verify; ignoring them", names(ev.Names))
+		return fmt.Sprintf("the host listed %s with names or keys that do not check out, or twice; ignoring them", names(ev.Names))
 	case peer.ProblemKeysChanged:
 		return fmt.Sprintf("%s has new keys since you verified them: compare /verify %s again before trusting them", ev.Name, ev.Name)
 	case peer.ProblemKeyReused:
@@ -134,6 +135,10 @@ func sendError(err error) error {
 		return &wordsError{"message not sent: it is not valid UTF-8", err}
 	case errors.Is(err, peer.ErrClosed):
 		return &wordsError{"message not sent: the session is over", err}
+	case errors.Is(err, peer.ErrNoKey):
+		return &wordsError{"message not sent: the host did not give the recipient's key, or gave one the recipient did not sign", err}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return &wordsError{"message not sent: it took too long", err}
 	}
 	cause := err
 	if u := errors.Unwrap(err); u != nil {

@@ -39,9 +39,18 @@ func (s *Session) serveRemote(st *stranger) {
 	raw.SetDeadline(st.accepted.Add(AdmissionTimeout))
 	r.SetLimit(wire.MaxHelloFrame)
 	// Joins wait while the operator's terminal is behind, as messages do:
-	// a crowd churning through joins cannot grow the operator's queue.
+	// a crowd churning through joins cannot grow the operator's queue. A
+	// joiner that would wait past its admission deadline is told to come
+	// back instead.
 	if op := s.operator.Load(); op != nil {
-		op.waitWithin(s.ctx)
+		ctx, cancel := context.WithDeadline(s.ctx, st.accepted.Add(AdmissionTimeout-time.Second))
+		within := op.waitWithin(ctx)
+		cancel()
+		if !within {
+			refuse(conn, &wire.Refused{Code: wire.RefuseLoad, RetryAfter: 1})
+			conn.Close()
+			return
+		}
 	}
 	m, err := s.hello(conn, r, raw.RemoteAddr().String(), false)
 	if err != nil {

@@ -34,9 +34,9 @@ const (
 	maxGuessing = 8
 	// confirmTimeout bounds the wait for a joiner's confirmation tag.
 	confirmTimeout = 3 * time.Second
-	// guessQueueTimeout bounds the wait for a place to guess: longer than
-	// confirmTimeout, so a joiner in the queue gets a place however long
-	// the guesses ahead of it are held.
+	// guessQueueTimeout bounds the wait for a place to guess: two rounds
+	// of held guesses and a second, so a joiner behind up to twice
+	// maxGuessing others gets a place; behind more, it is told to come back.
 	guessQueueTimeout = 2*confirmTimeout + time.Second
 )
 

@@ -130,6 +130,10 @@ func (q *queue) discard() {
 func (q *queue) close() {
 	q.mu.Lock()
 	q.closed = true
+	if q.space != nil {
+		close(q.space) // nobody waits on a queue that takes nothing more
+		q.space = nil
+	}
 	q.mu.Unlock()
 	q.signal()
 }
@@ -152,15 +156,15 @@ func (q *queue) abort(final []byte) {
 }
 
 // waitWithin blocks while the queue is over queueLimit, until it drains,
-// closes, or ctx ends. The host calls it on the operator's queue before
-// reading from any member: a slow terminal slows the room rather than
-// losing anything or ending the session.
-func (q *queue) waitWithin(ctx context.Context) {
+// closes, or ctx ends, and reports whether it is within. The host calls it
+// on the operator's queue before reading from any member: a slow terminal
+// slows the room rather than losing anything or ending the session.
+func (q *queue) waitWithin(ctx context.Context) bool {
 	for {
 		q.mu.Lock()
 		if q.size <= queueLimit || q.closed {
 			q.mu.Unlock()
-			return
+			return true
 		}
 		if q.space == nil {
 			q.space = make(chan struct{})
@@ -170,7 +174,7 @@ func (q *queue) waitWithin(ctx context.Context) {
 		select {
 		case <-space:
 		case <-ctx.Done():
-			return
+			return false
 		}
 	}
 }

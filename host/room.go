@@ -196,14 +196,18 @@ func (s *Session) key(m *member, msg *wire.KeyRequest) {
 	}
 	answer := &wire.Key{Name: msg.Name}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if to := s.members[sanitize.NameKey(msg.Name)]; to != nil && to.name == msg.Name {
 		answer.KEMKey = to.kemKey
 	}
-	s.mu.Unlock()
-	frame := mustFrame(answer)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m.out.push(frame)
+	s.sendLocked(m, mustFrame(answer))
+}
+
+// sendLocked queues frame for m alone, removing m if that shows it stalled.
+func (s *Session) sendLocked(m *member, frame []byte) {
+	if !m.closed && m.out.push(frame) {
+		s.dropSlowLocked([]*member{m})
+	}
 }
 
 // allow applies the member's rate limit, telling it when a line is refused.
@@ -307,7 +311,7 @@ func (s *Session) tell(m *member, text string) {
 	frame := mustFrame(&wire.Notice{Text: text})
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m.out.push(frame)
+	s.sendLocked(m, frame)
 }
 
 // tellOperator sends a notice to the operator's own member, if connected.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -99,7 +100,7 @@ func Join(ctx context.Context, addr string, cfg Config) (*Client, error) {
 	}
 	c, err := handshake(ctx, raw, func(ctx context.Context) (net.Conn, keys.Fingerprint, error) {
 		return Admit(ctx, raw, cfg.Pin, cfg.Passphrase)
-	}, name, cfg.Pin != nil)
+	}, name, cfg.Pin != nil, false)
 	if err != nil {
 		if cerr := ended(ctx); cerr != nil {
 			return nil, fmt.Errorf("peer: admission to %s: %w", addr, cerr)
@@ -135,10 +136,7 @@ func Attach(ctx context.Context, conn net.Conn, name string, session keys.Finger
 	defer cancel()
 	c, err := handshake(ctx, conn, func(context.Context) (net.Conn, keys.Fingerprint, error) {
 		return conn, session, nil
-	}, name, false)
-	if c != nil {
-		c.fingerprint = keys.Fingerprint{} // the operator's link is no TLS connection
-	}
+	}, name, false, true)
 	if cerr := ended(ctx); err != nil && cerr != nil {
 		return nil, fmt.Errorf("peer: attaching: %w", cerr)
 	}
@@ -148,7 +146,9 @@ func Attach(ctx context.Context, conn net.Conn, name string, session keys.Finger
 // handshake runs admit over raw, then says hello and waits for the
 // welcome, all bounded by ctx: its end closes raw, which stops any read or
 // write. On success the reader runs and the client is seated.
-func handshake(ctx context.Context, raw net.Conn, admit func(context.Context) (net.Conn, keys.Fingerprint, error), name string, pinned bool) (*Client, error) {
+// local is the operator's in-process link, which has no TLS certificate to
+// show as the host's fingerprint.
+func handshake(ctx context.Context, raw net.Conn, admit func(context.Context) (net.Conn, keys.Fingerprint, error), name string, pinned, local bool) (*Client, error) {
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	if d, ok := ctx.Deadline(); ok {
 		raw.SetDeadline(d)
@@ -178,6 +178,9 @@ func handshake(ctx context.Context, raw net.Conn, admit func(context.Context) (n
 	}
 	raw.SetDeadline(time.Time{})
 	welcome[0].Pinned = pinned
+	if local {
+		c.fingerprint, welcome[0].Fingerprint = keys.Fingerprint{}, keys.Fingerprint{}
+	}
 	go c.read(welcome)
 	return c, nil
 }
@@ -326,19 +329,34 @@ func (c *Client) Direct(ctx context.Context, to, text string) error {
 
 // kemKey returns m's HPKE key, asking the host for it the first time: rosters
 // carry only its hash (docs/protocol.md §5.4), which the key must match.
+// It waits at most writeTimeout for the answer; the reader delivers it, so a
+// caller that stops reading Events for that long gets ErrNoKey.
 func (c *Client) kemKey(ctx context.Context, m Member) ([]byte, error) {
 	if k, ok := c.roster.kemKey(m); ok {
 		return k, nil
 	}
 	answered := make(chan struct{})
 	c.mu.Lock()
+	asked := len(c.keyWait[m.Name]) > 0 // one request per name at a time
 	c.keyWait[m.Name] = append(c.keyWait[m.Name], answered)
 	c.mu.Unlock()
-	c.wmu.Lock()
-	err := c.writeLocked(ctx, &wire.KeyRequest{Name: m.Name})
-	c.wmu.Unlock()
-	if err != nil {
-		return nil, err
+	defer func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		waiting := slices.DeleteFunc(c.keyWait[m.Name], func(ch chan struct{}) bool { return ch == answered })
+		if len(waiting) == 0 {
+			delete(c.keyWait, m.Name)
+		} else {
+			c.keyWait[m.Name] = waiting
+		}
+	}()
+	if !asked {
+		c.wmu.Lock()
+		err := c.writeLocked(ctx, &wire.KeyRequest{Name: m.Name})
+		c.wmu.Unlock()
+		if err != nil {
+			return nil, err
+		}
 	}
 	timeout := time.NewTimer(writeTimeout)
 	defer timeout.Stop()

@@ -26,9 +26,9 @@ const (
 	// MaxHelloFrame caps the frames of naming (§3.3): a Hello carries a
 	// member's public keys, too large for the admission limit.
 	MaxHelloFrame = 4096
-	// MaxWelcomeFrame caps a Welcome, whose roster carries every member's
-	// public keys (§3.3).
-	MaxWelcomeFrame = 8 << 20
+	// MaxWelcomeFrame caps a Welcome, whose roster carries an entry per
+	// member (§3.3): MaxMembers entries of at most about 300 bytes each.
+	MaxWelcomeFrame = 2 << 20
 	// MaxBody caps a padded message body, the largest padding bucket (§5.5).
 	MaxBody = 8192
 	// MaxSealed caps a sealed direct message: a padded body plus the HPKE
