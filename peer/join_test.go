@@ -224,3 +224,58 @@ func TestWelcomeMustSeatThisMemberAsItself(t *testing.T) {
 		})
 	}
 }
+
+// A host that never answers a key request costs a Direct its context and
+// nothing more: no waiter stays behind.
+func TestDirectWithoutAnAnswerLeavesNothingBehind(t *testing.T) {
+	alice, err := keys.GenerateIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zero keys.Fingerprint
+	ours, theirs := net.Pipe()
+	defer ours.Close()
+	go func() {
+		r := wire.NewReader(ours, wire.MaxHelloFrame)
+		msg, err := r.Next()
+		if err != nil {
+			return
+		}
+		h := msg.(*wire.Hello)
+		wire.Write(ours, &wire.Welcome{Name: h.Name, Session: "silent", SessionID: make([]byte, 32), Members: []wire.Member{
+			{Name: h.Name, Since: 1, Identity: h.Identity},
+			{Name: "alice", Since: 1, Identity: NewHello(alice, zero, "alice").Identity},
+		}})
+		r.SetLimit(wire.MaxFrame)
+		for { // read key requests and never answer
+			msg, err := r.Next()
+			if _, bye := msg.(*wire.Bye); err != nil || bye {
+				ours.Close()
+				return
+			}
+		}
+	}()
+	c, err := Attach(context.Background(), theirs, "bot", zero)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	go func() {
+		for range c.Events() {
+		}
+	}()
+	for range 20 {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		err := c.Direct(ctx, "alice", "hello")
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Direct = %v, want %v", err, context.DeadlineExceeded)
+		}
+	}
+	c.mu.Lock()
+	left := len(c.keyWait)
+	c.mu.Unlock()
+	if left != 0 {
+		t.Fatalf("%d names still have waiters", left)
+	}
+}
