@@ -415,6 +415,9 @@ func joinError(addr string, found bool, err error) error {
 			hint: "ask the host for a fresh link; every 'ssc start' makes a new fingerprint"}
 	case errors.As(err, &refused):
 		return refusedError(refused)
+	case errors.Is(err, peer.ErrHungUp):
+		return &userError{code: exitNetwork, err: err, msg: fmt.Sprintf("the host at %s closed the connection before admission began: it may be turning connections away under load", addr),
+			hint: "try again in a few seconds (it costs no guess); if it keeps happening, check that the link points at a running 'ssc start'"}
 	case errors.As(err, &dial):
 		return &userError{code: exitNetwork, err: err, msg: fmt.Sprintf("cannot reach %s: %v", addr, dial.Err),
 			hint: "check the link, and that 'ssc start' is still running and reachable from here"}

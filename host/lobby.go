@@ -91,7 +91,7 @@ type lobby struct {
 	mu       sync.Mutex
 	waiting  []*stranger // oldest first
 	refusing int         // connections being told the host is busy
-	shed     int         // strangers shed since the last notice
+	shed     int         // strangers shed or newcomers turned away since the last notice
 	noticed  time.Time   // when the operator was last told; zero before the first notice
 }
 
@@ -124,21 +124,29 @@ func (l *lobby) enter(st *stranger, now time.Time) (a admission, notice string) 
 				l.refusing++
 				a = refusing
 			}
-			return a, ""
+			l.shed++
+			return a, l.noticeLocked(now)
 		}
 		w := l.waiting[victim]
 		w.gone = true
 		w.conn.Close() // its goroutine sees the error and leaves
 		l.waiting = append(l.waiting[:victim], l.waiting[victim+1:]...)
 		l.shed++
-		if l.noticed.IsZero() || now.Sub(l.noticed) >= shedNoticeEvery {
-			notice = fmt.Sprintf("%d %s that had not started admission %s closed to make room for new ones: someone may be holding connections open to keep joiners out",
-				l.shed, plural(l.shed, "connection", "connections"), plural(l.shed, "was", "were"))
-			l.shed, l.noticed = 0, now
-		}
+		notice = l.noticeLocked(now)
 	}
 	l.waiting = append(l.waiting, st)
 	return admitted, notice
+}
+
+// noticeLocked is the operator's notice about shedding, when one is due.
+func (l *lobby) noticeLocked(now time.Time) string {
+	if !l.noticed.IsZero() && now.Sub(l.noticed) < shedNoticeEvery {
+		return ""
+	}
+	n := l.shed
+	l.shed, l.noticed = 0, now
+	return fmt.Sprintf("%d %s that had not started admission %s closed or turned away to make room: someone may be opening connections to keep joiners out",
+		n, plural(n, "connection", "connections"), plural(n, "was", "were"))
 }
 
 func plural(n int, one, many string) string {

@@ -36,8 +36,10 @@ type member struct {
 	local   bool
 	conn    net.Conn
 	limiter *rate.Limiter // used only by the member's reader
-	// keyLimiter bounds key requests; used only by the member's reader.
+	// keyLimiter bounds key requests, keyRefused is when the member was
+	// last told; both used only by the member's reader.
 	keyLimiter *rate.Limiter
+	keyRefused time.Time
 	id         wire.Identity // public keys, relayed as the member signed them
 	kemKey     []byte        // the HPKE key id commits to, sent to whoever asks
 	out        *queue        // encoded frames, shared read-only between members
@@ -191,7 +193,12 @@ func (s *Session) direct(m *member, msg *wire.Direct) {
 // limiter: a member may seal to everyone, but not pull keys in a loop.
 func (s *Session) key(m *member, msg *wire.KeyRequest) {
 	if !m.keyLimiter.Allow() {
-		s.tell(m, "key request refused: you are asking faster than the session allows; wait a few seconds")
+		// Refused silently but for one notice a second: a notice per
+		// request would answer a flood with ten times its bytes.
+		if now := time.Now(); now.Sub(m.keyRefused) >= time.Second {
+			m.keyRefused = now
+			s.tell(m, "key requests refused: you are asking faster than the session allows; wait a few seconds")
+		}
 		return
 	}
 	answer := &wire.Key{Name: msg.Name}

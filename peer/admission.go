@@ -6,7 +6,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"syscall"
 
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/wire"
@@ -25,6 +27,9 @@ func Admit(ctx context.Context, raw net.Conn, pin *keys.Fingerprint, passphrase 
 	if err := conn.HandshakeContext(ctx); err != nil {
 		if errors.Is(err, keys.ErrFingerprintMismatch) {
 			return nil, fp, ErrHostMismatch
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
+			return nil, fp, fmt.Errorf("%w: %w", ErrHungUp, err)
 		}
 		return nil, fp, fmt.Errorf("peer: tls handshake: %w", err)
 	}

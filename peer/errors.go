@@ -16,6 +16,10 @@ var (
 	ErrWrongPassphrase = errors.New("peer: admission failed")
 	// ErrHostMismatch means the host's certificate is not the one the link pins.
 	ErrHostMismatch = errors.New("peer: host certificate does not match the link")
+	// ErrHungUp means the host closed the connection before TLS completed:
+	// a host turning connections away under load does that, and so does a
+	// server that is not ssc at all. It costs no guess to try again.
+	ErrHungUp = errors.New("peer: the host closed the connection before admission began")
 )
 
 // Refusals, returned by Join and Attach inside a *RefusedError: test for

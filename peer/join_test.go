@@ -279,3 +279,28 @@ func TestDirectWithoutAnAnswerLeavesNothingBehind(t *testing.T) {
 		t.Fatalf("%d names still have waiters", left)
 	}
 }
+
+// A host that hangs up before TLS, as one turning connections away does,
+// is told apart from one that cannot be reached or breaks the protocol.
+func TestHangUpBeforeTLSIsErrHungUp(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conn.Close()
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = Join(ctx, ln.Addr().String(), Config{Name: "bot", Passphrase: []byte("pass")})
+	if !errors.Is(err, ErrHungUp) {
+		t.Fatalf("Join = %v, want %v", err, ErrHungUp)
+	}
+}

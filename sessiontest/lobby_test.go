@@ -148,7 +148,7 @@ func TestStrangersCannotLockJoinersOut(t *testing.T) {
 		peertest.Record(joiner)
 		joiner.Close()
 	}
-	r.opEvents.Wait(t, "a notice that connections are being shed", peertest.NoticeContaining("to make room for new ones"))
+	r.opEvents.Wait(t, "a notice that connections are being shed", peertest.NoticeContaining("closed or turned away to make room"))
 	c.stop()
 	r.operator.Close()
 }
