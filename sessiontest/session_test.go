@@ -3,6 +3,7 @@ package sessiontest
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,4 +83,38 @@ func TestGuessingIsSlowedDown(t *testing.T) {
 		t.Fatalf("got %v, want busy with a retry time", err)
 	}
 	r.opEvents.Wait(t, "operator told", peertest.NoticeContaining("joiners now wait 1s before the next attempt (/passphrase new"))
+}
+
+// Once the guess budget is spent, a joiner, even with the right passphrase,
+// is told that the host must set a new passphrase; after /passphrase new,
+// the new one admits.
+func TestSpentBudgetNeedsANewPassphrase(t *testing.T) {
+	// Each reading of the host's clock is an hour later, so no backoff is
+	// ever still running: only the budget stops guesses.
+	var mu sync.Mutex
+	now := time.Unix(1_800_000_000, 0)
+	r := startRoomB(t, func(c *host.Config) {
+		c.Now = func() time.Time {
+			mu.Lock()
+			defer mu.Unlock()
+			now = now.Add(time.Hour)
+			return now
+		}
+	})
+	for i := range host.MaxGuesses {
+		if _, err := r.tryJoin("mallory", "a wrong guess"); !errors.Is(err, peer.ErrWrongPassphrase) {
+			t.Fatalf("guess %d: got %v, want ErrWrongPassphrase", i+1, err)
+		}
+	}
+	_, err := r.tryJoin("alice", passphrase)
+	if !errors.Is(err, peer.ErrSpent) {
+		t.Fatalf("after %d failures: got %v, want ErrSpent", host.MaxGuesses, err)
+	}
+	fresh, err := r.session.RotatePassphrase()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.tryJoin("alice", fresh); err != nil {
+		t.Fatalf("with the new passphrase: %v", err)
+	}
 }
