@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,12 +41,12 @@ type hostProc struct {
 
 // startHost runs this program again as a host (see serve) and waits for
 // its address. The passphrase goes through a pipe, never argv.
-func startHost(passphrase []byte, unlimited bool) (*hostProc, error) {
+func startHost(passphrase []byte, unlimited bool, cpuProfile string) (*hostProc, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, "-serve", "-unlimited="+strconv.FormatBool(unlimited))
+	cmd := exec.Command(self, "-serve", "-unlimited="+strconv.FormatBool(unlimited), "-cpuprofile="+cpuProfile)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -92,7 +93,18 @@ func (h *hostProc) stop() error {
 // serve is the host process: a session on 127.0.0.1 with an operator that
 // reads and discards what the host sends it, as a terminal that keeps up
 // would. It answers "stats" lines on stdin and ends at EOF.
-func serve(unlimited bool) error {
+func serve(unlimited bool, cpuProfile string) error {
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	in := bufio.NewScanner(os.Stdin)
 	if !in.Scan() {
 		return fmt.Errorf("no passphrase on stdin")

@@ -60,6 +60,7 @@ func main() {
 		hostPID  = flag.Int("host-pid", 0, "with -addr: the host's process id, to read its CPU time and memory")
 		parallel = flag.Int("join-parallel", 16, "members joining at once")
 		timeout  = flag.Duration("timeout", 5*time.Minute, "give up after this long")
+		profile  = flag.String("cpuprofile", "", "write the host's CPU profile to `FILE` (go tool pprof FILE)")
 	)
 	flag.IntVar(&r.n, "n", 20, "members")
 	flag.IntVar(&r.m, "m", 20, "messages each member sends")
@@ -72,7 +73,7 @@ func main() {
 	flag.Parse()
 
 	if *serveFlg {
-		if err := serve(r.unlimited); err != nil {
+		if err := serve(r.unlimited, *profile); err != nil {
 			fmt.Fprintln(os.Stderr, "loadtest host:", err)
 			os.Exit(1)
 		}
@@ -80,7 +81,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	code, err := r.main(ctx, *passFile, *hostPID, *parallel)
+	code, err := r.main(ctx, *passFile, *hostPID, *parallel, *profile)
 	cancel()
 	stop()
 	if err != nil {
@@ -89,7 +90,7 @@ func main() {
 	os.Exit(code)
 }
 
-func (r *run) main(ctx context.Context, passFile string, hostPID, parallel int) (int, error) {
+func (r *run) main(ctx context.Context, passFile string, hostPID, parallel int, profile string) (int, error) {
 	if r.n < 1 || r.m < 0 || r.window < 1 || r.size < 1 {
 		return 2, errors.New("-n, -window and -size must be positive, -m at least 0")
 	}
@@ -100,7 +101,7 @@ func (r *run) main(ctx context.Context, passFile string, hostPID, parallel int) 
 			return 1, err
 		}
 		r.passphrase = []byte(p)
-		h, err := startHost(r.passphrase, r.unlimited)
+		h, err := startHost(r.passphrase, r.unlimited, profile)
 		if err != nil {
 			return 1, err
 		}
