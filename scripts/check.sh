@@ -50,11 +50,11 @@ module=$(go list -m)
 allowed() {
 	case "$1" in
 	"$module") echo "cli" ;;
-	cli) echo "chat chat/console chat/jsonlines host peer discovery keys sanitize wire" ;;
+	cli) echo "chat chat/console chat/jsonlines chat/web host peer discovery keys sanitize wire" ;;
 	host) echo "wire keys sanitize" ;;
 	peer) echo "wire keys sanitize" ;;
 	chat) echo "peer keys sanitize" ;;
-	chat/console | chat/jsonlines) echo "chat peer sanitize keys wire" ;;
+	chat/console | chat/jsonlines | chat/web) echo "chat peer sanitize keys wire" ;;
 	peer/peertest) echo "peer" ;;
 	host/hosttest) echo "host keys" ;;
 	scripts/loadtest) echo "host peer keys wire" ;; # runs a host and members to measure it
