@@ -337,8 +337,12 @@ func TestChat(t *testing.T) {
 		done <- result{end, err}
 	}()
 	p := openPage(t, s)
-	p.wait("the chat", is("phase", "chat"))
-	p.wait("the members", func(m map[string]any) bool { return m["type"] == "members" && len(m["members"].([]any)) == 2 })
+	chatShown, membersShown := false, false
+	p.wait("the chat and its members", func(m map[string]any) bool {
+		chatShown = chatShown || m["phase"] == "chat"
+		membersShown = membersShown || m["type"] == "members" && len(m["members"].([]any)) == 2
+		return chatShown && membersShown
+	})
 	p.send(map[string]string{"type": "send", "text": "hello from the page\nsecond line\n/count"})
 	for _, want := range []string{"hello from the page", "second line"} {
 		select {
