@@ -8,11 +8,14 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/ssc-chat/ssc/chat"
 	"github.com/ssc-chat/ssc/chat/web"
+	"github.com/ssc-chat/ssc/discovery"
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/peer"
 	"github.com/ssc-chat/ssc/sanitize"
@@ -66,6 +69,9 @@ func joinUI(c *cli.Context, io *stdio) error {
 	if c.NArg() > 1 {
 		return &userError{code: exitUsage, msg: "join takes one link", hint: "run 'ssc join --ui LINK', or 'ssc join --ui' and paste the link in the page"}
 	}
+	if t := c.Duration("timeout"); t <= 0 || t > maxBrowseTimeout {
+		return &userError{code: exitUsage, msg: fmt.Sprintf("--timeout must be more than 0 and at most %s", maxBrowseTimeout), hint: "the default is " + defaultBrowseTimeout.String()}
+	}
 	form := web.JoinForm{Name: c.String("name"), Link: c.Args().First()}
 	given, err := passphraseFrom(c.String("passphrase-file"))
 	if err != nil {
@@ -79,6 +85,12 @@ func joinUI(c *cli.Context, io *stdio) error {
 	}
 	defer srv.Close()
 	ctx := c.Context
+	if form.Link == "" && io.net.Browse != nil {
+		var wg sync.WaitGroup
+		defer wg.Wait() // bounded by --timeout, and by ctx
+		srv.Searching()
+		wg.Go(func() { srv.Offer(lookAround(ctx, io, c.Duration("timeout"))) })
+	}
 	for {
 		a, err := srv.Form(ctx, form)
 		if err != nil {
@@ -113,6 +125,22 @@ func joinUI(c *cli.Context, io *stdio) error {
 		}
 		return endError(ch, last)
 	}
+}
+
+// lookAround finds the sessions on the local network for the join form.
+// Nothing found, or browsing failing, offers none: the form says how to
+// join by link.
+func lookAround(ctx context.Context, io *stdio, timeout time.Duration) []web.Found {
+	found, err := io.net.Browse(ctx, discovery.BrowseConfig{Timeout: timeout})
+	if err != nil {
+		return nil
+	}
+	var offer []web.Found
+	for _, s := range checkSessions(found) {
+		offer = append(offer, web.Found{Title: s.Title, Host: s.Host, Fingerprint: shortFingerprint(s),
+			Link: discovery.Link{Addr: s.Addrs[0], Fingerprint: s.Fingerprint}.String()})
+	}
+	return offer
 }
 
 // joinFromPage joins with what the page's form gave; pass is wiped.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/ssc-chat/ssc/discovery"
 	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/host/hosttest"
 	"github.com/ssc-chat/ssc/peer"
@@ -121,8 +122,14 @@ func formProblem(m map[string]any) string {
 // runUI runs ssc with args in this process, the browser being the test.
 func runUI(t *testing.T, args ...string) (url string, out, errOut *syncBuffer, status chan int) {
 	t.Helper()
+	return runUIOn(t, Network{}, args...)
+}
+
+// runUIOn is runUI with net's doubles for the local network.
+func runUIOn(t *testing.T, net Network, args ...string) (url string, out, errOut *syncBuffer, status chan int) {
+	t.Helper()
 	urls := make(chan string, 1)
-	net := Network{Open: func(u string) error { urls <- u; return nil }}
+	net.Open = func(u string) error { urls <- u; return nil }
 	out, errOut, status = &syncBuffer{}, &syncBuffer{}, make(chan int, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() {
@@ -249,4 +256,41 @@ func TestStartUI(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("ssc did not exit after /end")
 	}
+}
+
+// Without a link, the form offers the sessions found on the local network,
+// made safe to show, each with a link that pins the fingerprint announced;
+// and a session announced with a fingerprint that is not one is left out.
+func TestJoinUIOffersLANSessions(t *testing.T) {
+	h := hosttest.Start(t, host.Config{SessionName: "web", Passphrase: []byte("right horse")})
+	fp := h.Session.Fingerprint()
+	browse := func(ctx context.Context, cfg discovery.BrowseConfig) ([]discovery.Session, error) {
+		return []discovery.Session{
+			{Info: discovery.Info{Title: "retro\x1b[2J", Fingerprint: fp.String()}, Host: "box", Addrs: []string{h.Addr}},
+			{Info: discovery.Info{Title: "forged", Fingerprint: "not a fingerprint"}, Host: "evil", Addrs: []string{h.Addr}},
+		}, nil
+	}
+	url, _, errOut, status := runUIOn(t, Network{Browse: browse}, "join", "--ui", "--name", "bob")
+	p := openUI(t, url)
+	st := p.wait("the sessions found", func(m map[string]any) bool {
+		f, _ := m["form"].(map[string]any)
+		return f != nil && f["sessions"] != nil
+	})
+	found := st["form"].(map[string]any)["sessions"].([]any)
+	if len(found) != 1 {
+		t.Fatalf("offered %v, want the one session with a fingerprint", found)
+	}
+	s := found[0].(map[string]any)
+	link := "ssc://" + h.Addr + "/" + fp.String()
+	if s["title"] != "retro␛[2J" || s["host"] != "box" || s["link"] != link || s["fingerprint"] != fp.Short() {
+		t.Fatalf("offered %v, want it made safe, with the pinning link %s", s, link)
+	}
+	p.send(map[string]string{"type": "join", "name": "bob", "link": link, "passphrase": base64.StdEncoding.EncodeToString([]byte("right horse"))})
+	p.wait("the chat", func(m map[string]any) bool { return m["phase"] == "chat" })
+	p.send(map[string]string{"type": "send", "text": "/quit"})
+	p.wait("the end", func(m map[string]any) bool { return m["phase"] == "ended" })
+	if code := <-status; code != 0 {
+		t.Fatalf("exit status %d; stderr:\n%s", code, errOut)
+	}
+	status <- 0
 }

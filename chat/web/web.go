@@ -105,6 +105,7 @@ func New(opts Options) (*Server, error) {
 	mux.HandleFunc("/{$}", s.file("static/index.html", "text/html; charset=utf-8"))
 	mux.HandleFunc("/app.js", s.file("static/app.js", "text/javascript; charset=utf-8"))
 	mux.HandleFunc("/style.css", s.file("static/style.css", "text/css; charset=utf-8"))
+	mux.HandleFunc("/icon.svg", s.file("static/icon.svg", "image/svg+xml"))
 	mux.HandleFunc("/ws", s.socket)
 	s.http = &http.Server{
 		Handler:           s.g.wrap(mux),
@@ -168,6 +169,16 @@ type JoinForm struct {
 	Problem string
 }
 
+// Found is a session found on the local network, offered in the join form.
+// Its strings came from whoever announced it: the caller made them safe to
+// show, and the page shows them as text.
+type Found struct {
+	Title       string `json:"title"`
+	Host        string `json:"host"`
+	Fingerprint string `json:"fingerprint"` // as people compare it
+	Link        string `json:"link"`        // pins the fingerprint announced
+}
+
 // Answer is what the person filled in. The caller wipes Passphrase.
 type Answer struct {
 	Name       string
@@ -180,7 +191,12 @@ type Answer struct {
 func (s *Server) Form(ctx context.Context, f JoinForm) (Answer, error) {
 	s.mu.Lock()
 	s.st.Phase = "form"
-	s.st.Form = &formState{Name: f.Name, Link: f.Link, AskPassphrase: f.AskPassphrase, Problem: lines(f.Problem)}
+	var found []Found
+	searching := false
+	if s.st.Form != nil {
+		found, searching = s.st.Form.Sessions, s.st.Form.Searching
+	}
+	s.st.Form = &formState{Name: f.Name, Link: f.Link, AskPassphrase: f.AskPassphrase, Problem: lines(f.Problem), Sessions: found, Searching: searching}
 	s.mu.Unlock()
 	s.publishState()
 	select {
@@ -195,6 +211,33 @@ func (s *Server) Form(ctx context.Context, f JoinForm) (Answer, error) {
 	case <-ctx.Done():
 		return Answer{}, ctx.Err()
 	}
+}
+
+// Searching tells the join form that sessions are being looked for on the
+// local network.
+func (s *Server) Searching() {
+	s.mu.Lock()
+	if s.st.Form == nil {
+		s.st.Form = &formState{}
+	}
+	s.st.Form.Searching = true
+	s.mu.Unlock()
+	s.publishState()
+}
+
+// Offer shows the sessions found on the local network in the join form,
+// for the person to pick one instead of pasting a link.
+func (s *Server) Offer(found []Found) {
+	s.mu.Lock()
+	if s.st.Form == nil {
+		s.st.Form = &formState{}
+	}
+	s.st.Form.Sessions, s.st.Form.Searching = found, false
+	if found == nil {
+		s.st.Form.Sessions = []Found{}
+	}
+	s.mu.Unlock()
+	s.publishState()
 }
 
 // Run shows ch's session on the page until it ends, and returns the final
@@ -538,6 +581,8 @@ type formState struct {
 	Link          string   `json:"link"`
 	AskPassphrase bool     `json:"askPassphrase"`
 	Problem       []string `json:"problem,omitempty"`
+	Searching     bool     `json:"searching,omitempty"`
+	Sessions      []Found  `json:"sessions"` // nil: not looked for; empty: none found
 }
 
 // panel is the host's: the ways to join and the passphrase to share.

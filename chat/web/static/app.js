@@ -127,12 +127,40 @@ function form(st) {
   $('f-pass').required = !!f.askPassphrase;
   $('f-submit').disabled = joining;
   $('f-submit').textContent = joining ? 'Joining…' : 'Join';
+  found(f);
   const p = $('f-problem');
   p.replaceChildren();
   for (const line of (joining ? [] : f.problem || [])) p.append(el('p', '', line));
   if (!joining) {
     const first = [$('f-name'), $('f-link'), $('f-pass')].find((i) => !i.closest('[hidden]') && !i.value);
     (first || $('f-submit')).focus();
+  }
+}
+
+// found offers the sessions announced on the local network: choosing one
+// puts its link, which pins the fingerprint it was announced with, in the
+// link field. Anyone on the network can announce a session.
+function found(f) {
+  const box = $('f-found');
+  box.hidden = !f.searching && !f.sessions;
+  if (box.hidden) return;
+  const list = $('f-sessions');
+  list.replaceChildren();
+  const sessions = f.sessions || [];
+  $('f-found-status').textContent = f.searching ? 'Looking for sessions on this network…'
+    : sessions.length === 0 ? 'No session found on this network: paste the link the host gave you.'
+    : 'Choose one, and check its fingerprint with the host\'s screen:';
+  for (const s of sessions) {
+    const li = el('li');
+    const b = el('button', 'session');
+    b.type = 'button';
+    b.append(el('strong', '', s.title), ' on ' + s.host + ' ', el('code', '', s.fingerprint));
+    b.addEventListener('click', () => {
+      $('f-link').value = s.link;
+      ($('f-pass-row').hidden || $('f-pass').value ? $('f-submit') : $('f-pass')).focus();
+    });
+    li.append(b);
+    list.append(li);
   }
 }
 
@@ -156,7 +184,7 @@ function panel(p) {
   for (const link of p.links || []) {
     const li = el('li');
     li.append(el('code', '', link));
-    if (link.startsWith('ssc join ') && !link.includes('(')) li.append(' ', copyButton(link));
+    if (link.startsWith('ssc join ') && !link.includes('(')) li.append(copyButton(link));
     list.append(li);
   }
   $('p-pass').textContent = p.passphrase || '';
