@@ -287,6 +287,7 @@ func (s *starter) runUI(ctx context.Context, link discovery.Link) error {
 	if err != nil {
 		return err
 	}
+	pageClosed(s.io, srv)
 	return endError(s.chat, last)
 }
 

@@ -93,6 +93,9 @@ func joinUI(c *cli.Context, io *stdio) error {
 	}
 	for {
 		a, err := srv.Form(ctx, form)
+		if errors.Is(err, web.ErrGone) {
+			fmt.Fprintln(io.err, "ssc: the page was closed")
+		}
 		if err != nil {
 			return errLeft // the page was closed, or ssc interrupted
 		}
@@ -123,6 +126,7 @@ func joinUI(c *cli.Context, io *stdio) error {
 		if err != nil {
 			return err
 		}
+		pageClosed(io, srv)
 		return endError(ch, last)
 	}
 }
@@ -175,6 +179,14 @@ func joinFromPage(c *cli.Context, io *stdio, name, link string, pass []byte) (*p
 		return nil, joinError(addr, found, err)
 	}
 	return member, nil
+}
+
+// pageClosed says on the terminal why the session ended, when it was
+// because the page was closed.
+func pageClosed(io *stdio, srv *web.Server) {
+	if srv.PageClosed() {
+		fmt.Fprintln(io.err, "ssc: the page was closed and not opened again, so you left the session")
+	}
 }
 
 // words is what the page shows about err: what went wrong and what to do.

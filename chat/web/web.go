@@ -64,6 +64,8 @@ type Server struct {
 	once  sync.Once // closes gone
 	wg    sync.WaitGroup
 
+	refreshing sync.Mutex // one refresh at a time, so that an older roster never replaces a newer one
+
 	mu     sync.Mutex
 	st     state // what the page shows; encoded into the hub on change
 	ch     *chat.Chat
@@ -110,6 +112,7 @@ func New(opts Options) (*Server, error) {
 	s.http = &http.Server{
 		Handler:           s.g.wrap(mux),
 		ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout:       time.Minute,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          log.New(io.Discard, "", 0), // nothing about requests is logged anywhere
 	}
@@ -302,6 +305,8 @@ func (s *Server) flush() {
 // refresh sends the page the members and, for the host, the panel, as they
 // are now: after every event and every line, since either may change them.
 func (s *Server) refresh() {
+	s.refreshing.Lock()
+	defer s.refreshing.Unlock()
 	s.mu.Lock()
 	ch, hc := s.ch, s.hc
 	s.mu.Unlock()
@@ -428,6 +433,17 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 		s.timer = time.AfterFunc(s.grace, s.leave)
 	}
 	s.mu.Unlock()
+}
+
+// PageClosed reports whether the page was closed and not opened again
+// within the grace period, which made the member leave.
+func (s *Server) PageClosed() bool {
+	select {
+	case <-s.gone:
+		return true
+	default:
+		return false
+	}
 }
 
 // leave is the end of the grace period: unless a page took the seat again,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -414,4 +415,18 @@ func TestReloadKeepsSeat(t *testing.T) {
 	p2.send(map[string]string{"type": "send", "text": "/quit"})
 	p2.wait("the end", is("phase", "ended"))
 	<-done
+}
+
+// A page closed at the form and not opened again within the grace period
+// ends the wait for it.
+func TestFormGone(t *testing.T) {
+	s := newServer(t, Options{Grace: 100 * time.Millisecond})
+	p := openPage(t, s)
+	p.wait("the wait", is("phase", "wait"))
+	p.c.Close(websocket.StatusNormalClosure, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := s.Form(ctx, JoinForm{}); !errors.Is(err, ErrGone) || !s.PageClosed() {
+		t.Fatalf("Form = %v, want ErrGone", err)
+	}
 }
