@@ -148,6 +148,24 @@ try {
   await until('carol got bob', () => carol.out.includes('"from":"bob","text":"hi carol"'));
   check(!carol.out.includes('just for you'), 'carol was shown a direct message');
 
+  // A reload keeps the seat and shows the chat so far.
+  await bob.reload();
+  await bob.locator('#log li.msg', { hasText: 'hello from bob' }).waitFor();
+  await bob.locator('.member', { hasText: 'alice' }).getByText('verified').waitFor();
+
+  // Keyboard only: Tab reaches a member's Verify, Enter opens the dialog,
+  // Escape closes it, and the send box takes typing again.
+  await bob.locator('.member', { hasText: 'alice' }).getByRole('button', { name: 'Message' }).focus();
+  await bob.keyboard.press('Tab');
+  await bob.keyboard.press('Enter');
+  await bob.locator('#verify').waitFor();
+  await bob.keyboard.press('Escape');
+  await bob.locator('#verify').waitFor({ state: 'hidden' });
+  await bob.locator('#send').focus();
+  await bob.keyboard.type('typed without a mouse');
+  await bob.keyboard.press('Enter');
+  await alice.locator('#log li.msg', { hasText: 'typed without a mouse' }).waitFor();
+
   // Typed commands work as in the console.
   await bob.locator('#send').fill('/count');
   await bob.keyboard.press('Enter');
