@@ -351,6 +351,9 @@ func (s *Server) show(ch *chat.Chat, ev peer.Event) {
 	e := entry{Type: string(ev.Kind), Time: ev.Time.Local().Format("15:04")}
 	switch ev.Kind {
 	case peer.KindWelcome:
+		s.mu.Lock()
+		s.st.Pinned = ev.Pinned
+		s.mu.Unlock()
 		e.Session = sanitize.Text(ev.Session)
 		for _, m := range ev.Members {
 			if m.Name != ch.Client().Name() {
@@ -588,6 +591,7 @@ type state struct {
 	Session     string     `json:"session,omitempty"`
 	IsHost      bool       `json:"isHost,omitempty"`
 	Fingerprint string     `json:"fingerprint,omitempty"` // the host's, for a member to compare
+	Pinned      bool       `json:"pinned,omitempty"`      // the link pinned it: nothing to compare
 	Panel       *panel     `json:"panel,omitempty"`
 	End         []string   `json:"end,omitempty"`
 }

@@ -90,6 +90,9 @@ try {
   watch(bob, 'bob');
   await bob.goto(await pageURL(bobProc));
   await bob.locator('#f-pass').waitFor();
+  await bob.setViewportSize({ width: 360, height: 640 });
+  await bob.screenshot({ path: join(artefacts, 'form-360.png') });
+  await bob.setViewportSize({ width: 1100, height: 720 });
   check(await bob.locator('#f-name').inputValue() === 'bob', 'the name is not filled in');
   await bob.locator('#f-pass').fill('wrong words here now');
   await bob.keyboard.press('Enter');

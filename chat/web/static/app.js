@@ -102,7 +102,8 @@ function state(st) {
   show('chat');
   $('c-session').textContent = st.session || '';
   $('c-sub').textContent = 'you are ' + self + (isHost ? ' (host)' : '') +
-    (st.fingerprint ? ' · host fingerprint ' + st.fingerprint : '');
+    (!st.fingerprint ? '' : st.pinned ? ' · host fingerprint ' + st.fingerprint + ', as the link pinned'
+      : ' · check that the host\'s screen shows fingerprint ' + st.fingerprint);
   $('c-leave').textContent = isHost ? 'End session' : 'Leave';
   panel(st.panel);
   const ended = st.phase === 'ended';
@@ -114,6 +115,7 @@ function state(st) {
     $('ended').replaceChildren();
     for (const line of st.end || ['the session is over']) $('ended').append(el('p', '', line));
     $('ended').append(el('p', 'hint', 'Everything is gone from memory. You can close this tab.'));
+    $('log').scrollTop = $('log').scrollHeight;
   }
 }
 
