@@ -3,6 +3,7 @@ module github.com/ssc-chat/ssc
 go 1.26.8
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/creack/pty v1.1.24
 	github.com/fxamacker/cbor/v2 v2.10.0
 	github.com/gtank/ristretto255 v0.1.2

@@ -47,6 +47,9 @@ type Network struct {
 	// Tunnel returns the tunnel for an ngrok account; it is called only
 	// with a non-empty authtoken.
 	Tunnel func(authtoken string) discovery.Tunnel
+	// Open shows a URL (the --ui page's) in the person's browser; nil
+	// opens nothing, and the URL printed is the way in.
+	Open func(url string) error
 }
 
 // Announcer is a running announcement on the local network.
@@ -62,6 +65,7 @@ func SystemNetwork() Network {
 		Announce: func(a discovery.Announcement) (Announcer, error) { return discovery.Announce(a) },
 		Browse:   discovery.Browse,
 		Tunnel:   func(authtoken string) discovery.Tunnel { return discovery.Ngrok{AuthToken: authtoken} },
+		Open:     openBrowser,
 	}
 }
 

@@ -35,7 +35,7 @@ func joinCommand(io *stdio) *cli.Command {
 	return &cli.Command{
 		Name:      "join",
 		Usage:     "join a session",
-		UsageText: "ssc join [--name NAME] [--passphrase-file FILE] [--json] [--session NAME] [--timeout DURATION] [LINK]  (flags may also follow LINK)",
+		UsageText: "ssc join [--name NAME] [--passphrase-file FILE] [--json | --ui] [--session NAME] [--timeout DURATION] [LINK]  (flags may also follow LINK)",
 		Description: "LINK is what 'ssc start' printed: ssc://HOST:PORT/FINGERPRINT pins the host's\n" +
 			"certificate; tcp://HOST:PORT (as ngrok prints it) and HOST:PORT do not, and ssc then\n" +
 			"shows the fingerprint for you to compare with the host's screen.\n" +
@@ -52,12 +52,19 @@ func joinCommand(io *stdio) *cli.Command {
 			&cli.StringFlag{Name: "session", Usage: "without LINK: join the session found on the local network with this `NAME` (or number, or start of fingerprint) without asking"},
 			&cli.DurationFlag{Name: "timeout", Value: defaultBrowseTimeout, Usage: "without LINK: look for sessions on the local network for `DURATION`"},
 			&cli.BoolFlag{Name: "json", Usage: "machine mode: JSON events on stdout, stdin lines are messages"},
+			uiFlag,
 		},
 		Action: func(c *cli.Context) error { return join(c, io) },
 	}
 }
 
 func join(c *cli.Context, io *stdio) error {
+	if c.Bool("ui") {
+		if c.Bool("json") {
+			return &userError{code: exitUsage, msg: "--ui and --json are two front-ends: choose one", hint: "--ui chats in the browser, --json on stdin and stdout"}
+		}
+		return joinUI(c, io)
+	}
 	j := &joiner{io: io, c: c, jsonMode: c.Bool("json")}
 	defer j.Close()
 	if err := j.prepare(); err != nil {

@@ -39,7 +39,7 @@ func startCommand(io *stdio) *cli.Command {
 	return &cli.Command{
 		Name:      "start",
 		Usage:     "host a new session and chat in it",
-		UsageText: "ssc start [--name NAME] [--title TEXT] [--listen ADDR] [--passphrase-file FILE [--allow-weak-passphrase]] [--no-mdns] [--ngrok] [--json]",
+		UsageText: "ssc start [--name NAME] [--title TEXT] [--listen ADDR] [--passphrase-file FILE [--allow-weak-passphrase]] [--no-mdns] [--ngrok] [--json | --ui]",
 		Description: "Prints the passphrase (four fresh diceware words unless you give one), the addresses\n" +
 			"it listens on and the link to give to others. A passphrase you give must be hard to guess\n" +
 			"(several unrelated words), or ssc refuses it unless --" + weakFlag + " is given.\n" +
@@ -59,6 +59,7 @@ func startCommand(io *stdio) *cli.Command {
 			&cli.BoolFlag{Name: "ngrok", Usage: "also open a public ngrok TCP tunnel (needs " + discovery.AuthTokenEnv + ")"},
 			&cli.DurationFlag{Name: "ngrok-timeout", Value: defaultNgrokTimeout, Usage: "wait at most `DURATION` for the ngrok tunnel, then go on without it"},
 			&cli.BoolFlag{Name: "json", Usage: "machine mode: JSON events on stdout, stdin lines are messages"},
+			uiFlag,
 		},
 		Action: func(c *cli.Context) error { return start(c, io) },
 	}
@@ -83,6 +84,7 @@ type starter struct {
 	io        *stdio
 	c         *cli.Context // the flags
 	jsonMode  bool
+	uiMode    bool   // --ui: the chat is in the browser
 	authtoken string // for --ngrok
 	name      string
 	title     string
@@ -109,7 +111,10 @@ func newStarter(c *cli.Context, io *stdio) (*starter, error) {
 	if c.NArg() > 0 {
 		return nil, &userError{code: exitUsage, msg: fmt.Sprintf("start takes no arguments, got %q", c.Args().First()), hint: "to join a session, run 'ssc join LINK'"}
 	}
-	s := &starter{io: io, c: c, jsonMode: c.Bool("json")}
+	s := &starter{io: io, c: c, jsonMode: c.Bool("json"), uiMode: c.Bool("ui")}
+	if s.jsonMode && s.uiMode {
+		return nil, &userError{code: exitUsage, msg: "--ui and --json are two front-ends: choose one", hint: "--ui chats in the browser, --json on stdin and stdout"}
+	}
 	if c.Bool("ngrok") {
 		// Checked before anything else: without it ngrok retries until the timeout.
 		s.authtoken = strings.TrimSpace(os.Getenv(discovery.AuthTokenEnv))
@@ -121,7 +126,7 @@ func newStarter(c *cli.Context, io *stdio) (*starter, error) {
 			return nil, &userError{code: exitUsage, msg: "--ngrok-timeout must be positive", hint: "the default is " + defaultNgrokTimeout.String()}
 		}
 	}
-	if !s.jsonMode && !interactive(io) {
+	if !s.jsonMode && !s.uiMode && !interactive(io) {
 		// Checked before anything listens or a passphrase is printed into a log.
 		return nil, &userError{code: exitUsage, msg: "not a terminal", hint: "use --json to drive ssc from a script or a pipe"}
 	}
@@ -257,11 +262,32 @@ func (s *starter) run(ctx context.Context) error {
 	for _, warn := range s.warnings {
 		fmt.Fprintf(s.io.err, "ssc: warning: %s\nssc: hint: %s\n", warn.msg, warn.hint)
 	}
+	if s.uiMode {
+		return s.runUI(ctx, link)
+	}
 	printBanner(s.io, s.member.Session(), s.pass, s.strength, s.addrs, s.fp, link, s.public, s.announced)
 	last, err := runConsole(ctx, s.chat, s.io)
 	if err != nil {
 		return err
 	}
+	return endError(s.chat, last)
+}
+
+// runUI runs the host's chat in the browser, where the panel shows the
+// ways to join and the passphrase; the terminal shows only the link.
+func (s *starter) runUI(ctx context.Context, link discovery.Link) error {
+	fmt.Fprintf(s.io.out, "ssc: %q is open. Everything in it lives in memory and ends with it.\n", s.member.Session())
+	fmt.Fprintf(s.io.out, "  link:         %s\n  fingerprint:  %s\n", link, s.fp.Short())
+	srv, err := serveUI(s.io)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	last, err := srv.Run(ctx, s.chat, s.op)
+	if err != nil {
+		return err
+	}
+	pageClosed(s.io, srv)
 	return endError(s.chat, last)
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, vet, the import rules of
 # DESIGN.md, every test under the race detector, each fuzzer briefly, the
-# two-namespace LAN test when run as root, and a session under strace that
-# must write no file.
+# two-namespace LAN test when run as root, a session under strace that
+# must write no file, and the --ui pages in a headless chromium.
 #
 #   bash scripts/check.sh            # everything
 #   FUZZTIME=30s bash scripts/check.sh
@@ -50,11 +50,11 @@ module=$(go list -m)
 allowed() {
 	case "$1" in
 	"$module") echo "cli" ;;
-	cli) echo "chat chat/console chat/jsonlines host peer discovery keys sanitize wire" ;;
+	cli) echo "chat chat/console chat/jsonlines chat/web host peer discovery keys sanitize wire" ;;
 	host) echo "wire keys sanitize" ;;
 	peer) echo "wire keys sanitize" ;;
 	chat) echo "peer keys sanitize" ;;
-	chat/console | chat/jsonlines) echo "chat peer sanitize keys wire" ;;
+	chat/console | chat/jsonlines | chat/web) echo "chat peer sanitize keys wire" ;;
 	peer/peertest) echo "peer" ;;
 	host/hosttest) echo "host keys" ;;
 	scripts/loadtest) echo "host peer keys wire" ;; # runs a host and members to measure it
@@ -99,6 +99,23 @@ elif [ "${CI:-}" = true ]; then
 	echo "strace is not installed: .ci/run installs it"; failed=1
 else
 	echo "skipped: needs strace (CI has it)"
+fi
+
+step "browser test (scripts/browser: Debian's chromium driven by playwright-core)"
+# Needs /usr/bin/chromium and 'npm ci --prefix scripts/browser' (.ci/run does
+# both); it never downloads a browser.
+if [ -x /usr/bin/chromium ] && [ -d scripts/browser/node_modules/playwright-core ]; then
+	bindir=$(mktemp -d)
+	if go build -o "$bindir/ssc" .; then
+		SSC="$bindir/ssc" timeout 180 node scripts/browser/test.mjs || failed=1
+	else
+		failed=1
+	fi
+	rm -rf "$bindir"
+elif [ "${CI:-}" = true ]; then
+	echo "chromium or playwright-core is missing: .ci/run installs them"; failed=1
+else
+	echo "skipped: needs /usr/bin/chromium and 'npm ci --prefix scripts/browser' (CI has both)"
 fi
 
 step "load smoke test (scripts/loadtest, no timing asserted)"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # ssc writes no file at run time, proven with strace: a host and two
 # members chat on 127.0.0.1 (group lines and direct messages), the host
-# ends the session, and every system call that could create, change or
-# remove a file is checked. An open for writing or a create, rename, link,
-# mkdir, unlink or truncate that succeeded on a path other than a device
-# or /proc fails the test, and so does anything left in the empty HOME,
-# TMPDIR and XDG directories ssc ran with.
+# ends the session, a host with --ui serves its page to curl, and every
+# system call that could create, change or remove a file is checked. An
+# open for writing or a create, rename, link, mkdir, unlink or truncate
+# that succeeded on a path other than a device or /proc fails the test,
+# and so does anything left in the empty HOME, TMPDIR and XDG directories
+# ssc ran with.
 #
 #   bash scripts/nowrite.sh              # self-test of the checker, then the session
 #   bash scripts/nowrite.sh --self-test  # only the self-test
@@ -318,12 +319,42 @@ session() {
 	done
 }
 
+# ui_session: a host with --ui serves its page, which curl loads as a
+# browser would (the one-time address, the page under the token, its
+# script, style and icon); then SIGTERM ends the session. No xdg-open is
+# on its PATH: nothing but ssc runs under strace.
+ui_session() {
+	local url page main f
+	start_bg ui env PATH=/nonexistent "$tmp/ssc" start --ui --no-mdns --listen 127.0.0.1:0 --name dora --passphrase-file "$tmp/pass"
+	exec 3>"$tmp/io/ui.in"
+	wait_for "$tmp/io/ui.err" 'http://127\.0\.0\.1:[0-9]+/open/' || return 1
+	url=$(grep -Eo 'http://127\.0\.0\.1:[0-9]+/open/[A-Za-z0-9_-]+' "$tmp/io/ui.err")
+	page=$(curl -fsS -o /dev/null -w '%{url_effective}' -L "$url") || { echo "nowrite: the --ui page did not load"; return 1; }
+	for f in app.js style.css icon.svg; do
+		curl -fsS -o /dev/null "$page$f" || { echo "nowrite: the --ui page's $f did not load"; return 1; }
+	done
+	# strace -ff logs each thread as NAME.TID; the process's first thread,
+	# whose TID is its PID, has the lowest.
+	main=$(ls "$tmp/logs" | sed -n 's/^ui\.\([0-9]*\)$/\1/p' | sort -n | head -1)
+	[ -n "$main" ] || { echo "nowrite: no strace log for the --ui host"; return 1; }
+	kill -TERM "$main"
+	exec 3>&-
+	finish "$last_pid" 0 || return 1
+}
+
 echo "nowrite: building ssc"
 go build -o "$tmp/ssc" .
 printf 'correct horse battery staple\n' >"$tmp/pass"
 
 status=0
 session || { show; status=1; }
+if command -v curl >/dev/null; then
+	ui_session || { show; status=1; }
+elif [ "${CI:-}" = true ]; then
+	echo "nowrite: curl is not installed: .ci/run installs it"; status=1
+else
+	echo "nowrite: skipped the --ui page: needs curl"
+fi
 if ! ls "$tmp"/logs/host.* "$tmp"/logs/bob.* "$tmp"/logs/carol.* >/dev/null 2>&1; then
 	echo "nowrite: strace wrote no log"
 	exit 1
@@ -335,6 +366,6 @@ if [ -s "$tmp/io/opened" ]; then
 	sort -u "$tmp/io/opened" | sed "s|^$tmp/|\$TMP/|; s/^/  /"
 fi
 if [ "$status" = 0 ]; then
-	echo "nowrite: ok: three ssc processes chatted and wrote no file"
+	echo "nowrite: ok: three ssc processes chatted, a --ui host served its page, and none wrote a file"
 fi
 exit "$status"

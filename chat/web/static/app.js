@@ -1,0 +1,349 @@
+// ssc's page. Everything shown here that a peer chose (names, messages,
+// session titles) is put on the screen with textContent, never as HTML.
+// Nothing is stored in the browser; the keys stay in ssc.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const HOST_MARK = '\u25c6';
+
+let ws = null;
+let phase = 'wait';
+let self = '';
+let isHost = false;
+let members = [];
+let dmTo = '';
+let verifying = '';
+let retries = 0;
+let replaced = false;
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function show(id) {
+  for (const s of ['wait', 'form', 'chat']) $(s).hidden = s !== id;
+}
+
+// nameColor gives a name the same colour class on every screen.
+function nameColor(name) {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(name.toLowerCase())) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return 'n' + (h % 6);
+}
+
+// nameEl is a member's name, with the host's mark when the roster says so.
+function nameEl(name, host) {
+  const s = el('span', 'name ' + nameColor(name));
+  s.textContent = host ? HOST_MARK + ' ' + name : name;
+  return s;
+}
+
+function connect() {
+  const url = new URL('ws', location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  ws = new WebSocket(url.href);
+  ws.onopen = () => { retries = 0; };
+  ws.onmessage = (m) => {
+    let msg;
+    try { msg = JSON.parse(m.data); } catch { return; }
+    receive(msg);
+  };
+  ws.onclose = (ev) => {
+    ws = null;
+    if (ev.code === 4000) {
+      replaced = true;
+      waitText('This session is open in another tab now. Close this one.');
+      return;
+    }
+    if (phase === 'ended') return;
+    if (retries++ < 10) {
+      setTimeout(connect, 1000);
+      if (phase === 'chat') note('system', 'connection to ssc lost; reconnecting…');
+    } else {
+      waitText('ssc is not running any more.');
+    }
+  };
+}
+
+function waitText(t) {
+  $('wait-text').textContent = t;
+  show('wait');
+}
+
+function send(obj) {
+  if (ws && ws.readyState === WebSocket.OPEN) {
+    ws.send(JSON.stringify(obj));
+    return true;
+  }
+  return false;
+}
+
+function receive(msg) {
+  switch (msg.type) {
+    case 'state': return state(msg);
+    case 'members': return roster(msg.members || []);
+    case 'verify': return openVerify(msg.name, msg.number || []);
+    default: return entry(msg);
+  }
+}
+
+function state(st) {
+  phase = st.phase;
+  if (st.phase === 'wait') return waitText('Connecting to ssc…');
+  if (st.phase === 'form' || st.phase === 'joining') return form(st);
+  self = st.self || '';
+  isHost = !!st.isHost;
+  show('chat');
+  $('c-session').textContent = st.session || '';
+  $('c-sub').textContent = 'you are ' + self + (isHost ? ' (host)' : '') +
+    (!st.fingerprint ? '' : st.pinned ? ' · host fingerprint ' + st.fingerprint + ', as the link pinned'
+      : ' · check that the host\'s screen shows fingerprint ' + st.fingerprint);
+  $('c-leave').textContent = isHost ? 'End session' : 'Leave';
+  panel(st.panel);
+  const ended = st.phase === 'ended';
+  $('ended').hidden = !ended;
+  $('send').disabled = ended;
+  $('send-button').disabled = ended;
+  $('c-leave').disabled = ended;
+  if (ended) {
+    $('ended').replaceChildren();
+    for (const line of st.end || ['the session is over']) $('ended').append(el('p', '', line));
+    $('ended').append(el('p', 'hint', 'Everything is gone from memory. You can close this tab.'));
+    $('log').scrollTop = $('log').scrollHeight;
+  }
+}
+
+function form(st) {
+  show('form');
+  const f = st.form || {};
+  const joining = st.phase === 'joining';
+  if (!$('f-name').value) $('f-name').value = f.name || '';
+  if (!$('f-link').value) $('f-link').value = f.link || '';
+  $('f-pass-row').hidden = !f.askPassphrase;
+  $('f-pass').required = !!f.askPassphrase;
+  $('f-submit').disabled = joining;
+  $('f-submit').textContent = joining ? 'Joining…' : 'Join';
+  found(f);
+  const p = $('f-problem');
+  p.replaceChildren();
+  for (const line of (joining ? [] : f.problem || [])) p.append(el('p', '', line));
+  if (!joining) {
+    const first = [$('f-name'), $('f-link'), $('f-pass')].find((i) => !i.closest('[hidden]') && !i.value);
+    (first || $('f-submit')).focus();
+  }
+}
+
+// found offers the sessions announced on the local network: choosing one
+// puts its link, which pins the fingerprint it was announced with, in the
+// link field. Anyone on the network can announce a session.
+function found(f) {
+  const box = $('f-found');
+  box.hidden = !f.searching && !f.sessions;
+  if (box.hidden) return;
+  const list = $('f-sessions');
+  list.replaceChildren();
+  const sessions = f.sessions || [];
+  $('f-found-status').textContent = f.searching ? 'Looking for sessions on this network…'
+    : sessions.length === 0 ? 'No session found on this network: paste the link the host gave you.'
+    : 'Choose one, and check its fingerprint with the host\'s screen:';
+  for (const s of sessions) {
+    const li = el('li');
+    const b = el('button', 'session');
+    b.type = 'button';
+    b.append(el('strong', '', s.title), ' on ' + s.host + ' ', el('code', '', s.fingerprint));
+    b.addEventListener('click', () => {
+      $('f-link').value = s.link;
+      ($('f-pass-row').hidden || $('f-pass').value ? $('f-submit') : $('f-pass')).focus();
+    });
+    li.append(b);
+    list.append(li);
+  }
+}
+
+function submitJoin(e) {
+  e.preventDefault();
+  const pass = $('f-pass');
+  const bytes = new TextEncoder().encode(pass.value);
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  bytes.fill(0);
+  const req = { type: 'join', name: $('f-name').value, link: $('f-link').value };
+  if (!$('f-pass-row').hidden) req.passphrase = btoa(bin);
+  if (send(req)) pass.value = '';
+}
+
+function panel(p) {
+  $('panel').hidden = !p;
+  if (!p) return;
+  const list = $('p-links');
+  list.replaceChildren();
+  for (const link of p.links || []) {
+    const li = el('li');
+    li.append(el('code', '', link));
+    if (link.startsWith('ssc join ') && !link.includes('(')) li.append(copyButton(link));
+    list.append(li);
+  }
+  $('p-pass').textContent = p.passphrase || '';
+}
+
+function copyButton(text) {
+  const b = el('button', '', 'Copy');
+  b.type = 'button';
+  b.addEventListener('click', () => copy(text, b));
+  return b;
+}
+
+function copy(text, button) {
+  navigator.clipboard.writeText(text).then(() => {
+    button.textContent = 'Copied';
+    setTimeout(() => { button.textContent = 'Copy'; }, 1500);
+  }, () => { button.textContent = 'Copy failed'; });
+}
+
+function roster(list) {
+  members = list;
+  $('m-count').textContent = String(list.length);
+  const ul = $('members');
+  ul.replaceChildren();
+  for (const m of list) {
+    const li = el('li', 'member');
+    const top = el('div', 'who');
+    top.append(nameEl(m.name, m.host));
+    if (m.self) top.append(el('span', 'tag', 'you'));
+    else if (m.verified) top.append(el('span', 'tag ok', '\u2713 verified'));
+    else top.append(el('span', 'tag', 'not verified'));
+    li.append(top);
+    if (m.fingerprint) li.append(el('code', 'fp', m.fingerprint));
+    li.append(el('span', 'since', 'here since ' + m.since));
+    if (!m.self) {
+      const row = el('div', 'row');
+      row.append(action('Message', () => directTo(m.name)));
+      row.append(action('Verify', () => send({ type: 'verify', name: m.name })));
+      if (isHost && !m.host) row.append(action('Kick', () => line('/kick ' + m.name), 'danger'));
+      li.append(row);
+    }
+    ul.append(li);
+  }
+  if (dmTo && !list.some((m) => m.name === dmTo)) directTo('');
+}
+
+function action(label, fn, cls) {
+  const b = el('button', cls || '', label);
+  b.type = 'button';
+  b.addEventListener('click', fn);
+  return b;
+}
+
+function directTo(name) {
+  dmTo = name;
+  $('to-row').hidden = !name;
+  $('to-name').textContent = name;
+  $('send').focus();
+}
+
+function line(text) {
+  send({ type: 'send', text: text });
+}
+
+// note adds a line in the session's own voice.
+function note(cls, text) {
+  const li = el('li', 'note ' + cls);
+  li.textContent = '-- ' + text;
+  append(li);
+}
+
+function append(li) {
+  const log = $('log');
+  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+  log.append(li);
+  while (log.childElementCount > 2000) log.firstElementChild.remove();
+  if (atBottom) log.scrollTop = log.scrollHeight;
+}
+
+const leaveWhy = { kicked: ' (kicked by the host)', lost: ' (connection lost)', 'too-slow': ' (too slow, dropped)' };
+
+function entry(e) {
+  switch (e.type) {
+    case 'message': return message(e);
+    case 'welcome': {
+      const li = el('li', 'note system');
+      li.append('-- you ' + (isHost ? 'are hosting' : 'joined') + ' "' + (e.session || '') + '" as ' + self + '; ');
+      const names = e.names || [];
+      if (names.length === 0) li.append('nobody else is here yet');
+      else {
+        li.append('here: ');
+        names.forEach((n, i) => { if (i) li.append(', '); li.append(nameEl(n.name, n.host)); });
+      }
+      return append(li);
+    }
+    case 'join':
+    case 'leave': {
+      const li = el('li', 'note system');
+      li.append('-- ', nameEl(e.name, e.nameHost));
+      li.append(e.type === 'join' ? ' joined' + (e.addr ? ' from ' + e.addr : '') : ' left' + (leaveWhy[e.reason] || ''));
+      return append(li);
+    }
+    case 'warning':
+      for (const l of e.lines || []) note('warning', 'warning: ' + l);
+      return;
+    case 'error':
+      for (const l of e.lines || []) note('error', l);
+      return;
+    default: // notice, output, end
+      for (const l of e.lines || []) note('system', l);
+  }
+}
+
+function message(e) {
+  const li = el('li', 'msg ' + (e.to ? 'direct' : e.self ? 'own' : 'other'));
+  li.append(el('time', 'clock', e.time || ''), ' ');
+  if (e.action) li.append('* ');
+  li.append(nameEl(e.from, e.fromHost));
+  if (e.to) li.append(el('span', 'dm', ' \u2192 '), nameEl(e.to, e.toHost), el('span', 'dm', ' (direct)'));
+  li.append(e.action ? ' ' : ': ');
+  li.append(el('span', 'body', e.text || ''));
+  append(li);
+}
+
+function openVerify(name, number) {
+  verifying = name;
+  $('v-name').textContent = name;
+  $('v-name2').textContent = name;
+  $('v-row1').textContent = number[0] || '';
+  $('v-row2').textContent = number[1] || '';
+  $('verify').showModal();
+  $('v-cancel').focus();
+}
+
+function submitSend(e) {
+  if (e) e.preventDefault();
+  const box = $('send');
+  let text = box.value;
+  if (!text.trim()) return;
+  if (dmTo) {
+    text = text.split('\n').filter((l) => l.trim()).map((l) => l.startsWith('/') ? l : '/msg ' + dmTo + ' ' + l).join('\n');
+  }
+  if (send({ type: 'send', text: text })) box.value = '';
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('join-form').addEventListener('submit', submitJoin);
+  $('send-form').addEventListener('submit', submitSend);
+  $('send').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) submitSend(e);
+  });
+  $('to-clear').addEventListener('click', () => directTo(''));
+  $('c-leave').addEventListener('click', () => line(isHost ? '/end' : '/quit'));
+  $('p-pass-copy').addEventListener('click', () => copy($('p-pass').textContent, $('p-pass-copy')));
+  for (const b of document.querySelectorAll('[data-cmd]')) b.addEventListener('click', () => line(b.dataset.cmd));
+  $('v-match').addEventListener('click', () => { line('/verified ' + verifying); $('verify').close(); });
+  $('v-cancel').addEventListener('click', () => $('verify').close());
+  $('members-box').open = window.matchMedia('(min-width: 720px)').matches;
+  connect();
+});

@@ -1,0 +1,432 @@
+package web
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/ssc-chat/ssc/chat"
+	"github.com/ssc-chat/ssc/host"
+	"github.com/ssc-chat/ssc/host/hosttest"
+	"github.com/ssc-chat/ssc/peer"
+)
+
+func newServer(t *testing.T, opts Options) *Server {
+	t.Helper()
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// noRedirect is a client that shows redirects instead of following them.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+func TestTokens(t *testing.T) {
+	a, b := newServer(t, Options{}), newServer(t, Options{})
+	for _, s := range []*Server{a, b} {
+		raw, err := base64.RawURLEncoding.DecodeString(s.g.token)
+		if err != nil || len(raw) != 32 {
+			t.Fatalf("token %q is not 32 bytes of base64url", s.g.token)
+		}
+		if !strings.HasPrefix(s.URL(), "http://127.0.0.1:") || strings.Contains(s.URL(), s.g.token) {
+			t.Fatalf("URL %q: want 127.0.0.1 and the one-time code, never the token", s.URL())
+		}
+	}
+	if a.g.token == b.g.token || a.g.code == b.g.code || a.g.token == a.g.code {
+		t.Fatal("tokens and codes repeat")
+	}
+}
+
+// Every request is checked for Host, Origin and the token, and every
+// response, refusals included, carries the headers.
+func TestGuard(t *testing.T) {
+	s := newServer(t, Options{})
+	base := "http://127.0.0.1:" + s.g.port
+	tok := "/" + s.g.token
+	other := "/" + strings.Repeat("A", len(s.g.token))
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		host   string // "" for the address dialled
+		origin string
+		want   int
+		ctype  string
+	}{
+		{"page", "GET", tok + "/", "", "", 200, "text/html"},
+		{"page by localhost", "GET", tok + "/", "localhost:" + s.g.port, "", 200, "text/html"},
+		{"script", "GET", tok + "/app.js", "", "", 200, "text/javascript"},
+		{"style", "GET", tok + "/style.css", "", "", 200, "text/css"},
+		{"same origin", "GET", tok + "/app.js", "", base, 200, "text/javascript"},
+		{"no token", "GET", "/", "", "", 404, ""},
+		{"no token, asset", "GET", "/app.js", "", "", 404, ""},
+		{"wrong token", "GET", other + "/", "", "", 404, ""},
+		{"token without slash", "GET", tok, "", "", 404, ""},
+		{"unknown file", "GET", tok + "/secret", "", "", 404, ""},
+		{"foreign host (DNS rebinding)", "GET", tok + "/", "evil.example:" + s.g.port, "", 403, ""},
+		{"foreign host, no port", "GET", tok + "/", "127.0.0.1", "", 403, ""},
+		{"other port", "GET", tok + "/", "127.0.0.1:1", "", 403, ""},
+		{"foreign origin", "GET", tok + "/", "", "http://evil.example", 403, ""},
+		{"null origin", "GET", tok + "/", "", "null", 403, ""},
+		{"https origin", "GET", tok + "/", "", "https://127.0.0.1:" + s.g.port, 403, ""},
+		{"other port origin", "GET", tok + "/", "", "http://127.0.0.1:1", 403, ""},
+		{"post", "POST", tok + "/", "", base, 405, ""},
+		{"wrong code", "GET", "/open/" + strings.Repeat("A", 43), "", "", 410, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, base+tt.path, nil)
+			if tt.host != "" {
+				req.Host = tt.host
+			}
+			if tt.origin != "" {
+				req.Header.Set("Origin", tt.origin)
+			}
+			resp, err := noRedirect.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+			checkHeaders(t, resp.Header)
+			if tt.ctype != "" && !strings.HasPrefix(resp.Header.Get("Content-Type"), tt.ctype) {
+				t.Errorf("Content-Type %q, want %s", resp.Header.Get("Content-Type"), tt.ctype)
+			}
+			if tt.want != 200 && strings.Contains(string(body), "<script") {
+				t.Errorf("a refusal serves the page: %s", body)
+			}
+		})
+	}
+}
+
+func checkHeaders(t *testing.T, h http.Header) {
+	t.Helper()
+	want := map[string]string{
+		"Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+		"X-Content-Type-Options":  "nosniff",
+		"Referrer-Policy":         "no-referrer",
+		"Cache-Control":           "no-store",
+	}
+	for k, v := range want {
+		if got := h.Get(k); got != v {
+			t.Errorf("%s: %q, want %q", k, got, v)
+		}
+	}
+	if h.Get("Set-Cookie") != "" {
+		t.Error("a cookie is set")
+	}
+}
+
+// The code in the URL opened works once, and leads to the page under the token.
+func TestOneTimeCode(t *testing.T) {
+	opened := 0
+	s := newServer(t, Options{Opened: func() { opened++ }})
+	resp, err := noRedirect.Get(s.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	checkHeaders(t, resp.Header)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/"+s.g.token+"/" {
+		t.Fatalf("first use: %d to %q, want 303 to the page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, err = noRedirect.Get(s.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusGone || opened != 1 {
+		t.Fatalf("second use: %d, opened %d times; want 410 and once", resp.StatusCode, opened)
+	}
+}
+
+// The page the tests talk to: a socket with the token and the right Origin.
+func dial(t *testing.T, s *Server, path, origin string) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	h := http.Header{}
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	return websocket.Dial(ctx, "ws://127.0.0.1:"+s.g.port+path, &websocket.DialOptions{HTTPHeader: h})
+}
+
+func TestSocketRefused(t *testing.T) {
+	s := newServer(t, Options{})
+	own := "http://127.0.0.1:" + s.g.port
+	tests := []struct {
+		name   string
+		path   string
+		origin string
+		want   int
+	}{
+		{"no token", "/ws", own, 404},
+		{"wrong token", "/" + strings.Repeat("A", 43) + "/ws", own, 404},
+		{"the code instead of the token", "/" + s.g.code + "/ws", own, 404},
+		{"foreign origin", "/" + s.g.token + "/ws", "http://evil.example", 403},
+		{"look-alike origin", "/" + s.g.token + "/ws", "http://127.0.0.1:" + s.g.port + ".evil.example", 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, resp, err := dial(t, s, tt.path, tt.origin)
+			if err == nil {
+				c.CloseNow()
+				t.Fatal("upgraded")
+			}
+			if resp == nil || resp.StatusCode != tt.want {
+				t.Fatalf("response %v, want %d", resp, tt.want)
+			}
+			checkHeaders(t, resp.Header)
+		})
+	}
+	// And the right one is upgraded.
+	c, _, err := dial(t, s, "/"+s.g.token+"/ws", own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.CloseNow()
+}
+
+// page is a test's end of the socket: it collects what the server sends.
+type page struct {
+	t    *testing.T
+	c    *websocket.Conn
+	msgs chan map[string]any
+}
+
+func openPage(t *testing.T, s *Server) *page {
+	t.Helper()
+	c, _, err := dial(t, s, "/"+s.g.token+"/ws", "http://127.0.0.1:"+s.g.port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &page{t: t, c: c, msgs: make(chan map[string]any, 1000)}
+	go func() {
+		defer close(p.msgs)
+		for {
+			_, b, err := c.Read(context.Background())
+			if err != nil {
+				return
+			}
+			var m map[string]any
+			json.Unmarshal(b, &m)
+			p.msgs <- m
+		}
+	}()
+	return p
+}
+
+func (p *page) send(v any) {
+	p.t.Helper()
+	b, _ := json.Marshal(v)
+	if err := p.c.Write(context.Background(), websocket.MessageText, b); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// wait returns the first message for which ok is true.
+func (p *page) wait(what string, ok func(map[string]any) bool) map[string]any {
+	p.t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case m, open := <-p.msgs:
+			if !open {
+				p.t.Fatalf("the socket closed before %s", what)
+			}
+			if ok(m) {
+				return m
+			}
+		case <-timeout:
+			p.t.Fatalf("no %s within 5s", what)
+		}
+	}
+}
+
+func is(k, v string) func(map[string]any) bool {
+	return func(m map[string]any) bool { return m[k] == v }
+}
+
+// The join form's answer reaches Form, the passphrase as bytes.
+func TestForm(t *testing.T) {
+	s := newServer(t, Options{})
+	p := openPage(t, s)
+	defer p.c.CloseNow()
+	got := make(chan Answer, 1)
+	go func() {
+		a, err := s.Form(context.Background(), JoinForm{Name: "bob", AskPassphrase: true, Problem: "wrong passphrase"})
+		if err != nil {
+			t.Error(err)
+		}
+		got <- a
+	}()
+	st := p.wait("the form", is("phase", "form"))
+	form := st["form"].(map[string]any)
+	if form["name"] != "bob" || form["askPassphrase"] != true || form["problem"].([]any)[0] != "wrong passphrase" {
+		t.Fatalf("form state %v", st)
+	}
+	p.send(map[string]string{"type": "join", "name": "bob", "link": "127.0.0.1:1", "passphrase": base64.StdEncoding.EncodeToString([]byte("pässphrase"))})
+	a := <-got
+	if a.Name != "bob" || a.Link != "127.0.0.1:1" || string(a.Passphrase) != "pässphrase" {
+		t.Fatalf("answer %+v", a)
+	}
+	p.wait("joining", is("phase", "joining"))
+}
+
+// A frame that is too large or not a request closes the socket.
+func TestBadFrames(t *testing.T) {
+	s := newServer(t, Options{})
+	for _, frame := range []string{`{"type":"send","extra":1}`, `not json`, `{"type":"send","text":"` + strings.Repeat("x", maxFrame) + `"}`} {
+		p := openPage(t, s)
+		p.c.Write(context.Background(), websocket.MessageText, []byte(frame))
+		timeout := time.After(5 * time.Second)
+	drain:
+		for {
+			select {
+			case _, open := <-p.msgs:
+				if !open {
+					break drain
+				}
+			case <-timeout:
+				t.Fatalf("the socket stayed open after %.40s", frame)
+			}
+		}
+	}
+}
+
+// Lines from the page go through chat.Do: messages reach the room, one per
+// line, and commands answer on the page. Closing the page and not coming
+// back within the grace period leaves the session.
+func TestChat(t *testing.T) {
+	h := hosttest.Start(t, host.Config{SessionName: "web", Passphrase: []byte("pass")})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	watcher, err := peer.Join(ctx, h.Addr, peer.Config{Name: "watcher", Passphrase: []byte("pass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watcher.Close()
+	member, err := peer.Join(ctx, h.Addr, peer.Config{Name: "<img src=x onerror=alert(1)>", Passphrase: []byte("pass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer member.Close()
+
+	s := newServer(t, Options{Grace: 200 * time.Millisecond})
+	type result struct {
+		end peer.Event
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		end, err := s.Run(ctx, chat.New(member, nil), nil)
+		done <- result{end, err}
+	}()
+	p := openPage(t, s)
+	chatShown, membersShown := false, false
+	p.wait("the chat and its members", func(m map[string]any) bool {
+		chatShown = chatShown || m["phase"] == "chat"
+		membersShown = membersShown || m["type"] == "members" && len(m["members"].([]any)) == 2
+		return chatShown && membersShown
+	})
+	p.send(map[string]string{"type": "send", "text": "hello from the page\nsecond line\n/count"})
+	for _, want := range []string{"hello from the page", "second line"} {
+		select {
+		case ev := <-watcher.Events():
+			for ev.Kind != peer.KindMessage {
+				ev = <-watcher.Events()
+			}
+			if ev.Text != want || ev.From != "<img src=x onerror=alert(1)>" {
+				t.Fatalf("the room got %q from %q, want %q", ev.Text, ev.From, want)
+			}
+		case <-ctx.Done():
+			t.Fatal("the room got nothing")
+		}
+	}
+	// The answer to /count may come before the room echoes the lines.
+	own, count := false, false
+	p.wait("own message and /count's answer", func(m map[string]any) bool {
+		l, _ := m["lines"].([]any)
+		own = own || m["type"] == "message" && m["text"] == "second line" && m["self"] == true
+		count = count || m["type"] == "output" && len(l) == 1 && l[0] == "2 members here"
+		return own && count
+	})
+	p.send(map[string]string{"type": "verify", "name": "watcher"})
+	v := p.wait("the safety number", is("type", "verify"))
+	if n := v["number"].([]any); len(n) != 2 || len(n[0].(string)) < 30 {
+		t.Fatalf("verify: %v", v)
+	}
+
+	p.c.Close(websocket.StatusNormalClosure, "")
+	select {
+	case r := <-done:
+		if r.err != nil || r.end.Reason != peer.ReasonLeft {
+			t.Fatalf("Run = %+v, %v; want the member to have left", r.end, r.err)
+		}
+	case <-ctx.Done():
+		t.Fatal("Run did not return after the page was closed")
+	}
+}
+
+// A reload within the grace period keeps the seat, and the new page is
+// shown the chat so far.
+func TestReloadKeepsSeat(t *testing.T) {
+	h := hosttest.Start(t, host.Config{SessionName: "web", Passphrase: []byte("pass")})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	member, err := peer.Join(ctx, h.Addr, peer.Config{Name: "bob", Passphrase: []byte("pass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer member.Close()
+	s := newServer(t, Options{Grace: 2 * time.Second})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Run(ctx, chat.New(member, nil), nil)
+	}()
+	p := openPage(t, s)
+	p.wait("the chat", is("phase", "chat"))
+	p.send(map[string]string{"type": "send", "text": "before the reload"})
+	p.wait("own message", is("text", "before the reload"))
+	p.c.Close(websocket.StatusNormalClosure, "")
+
+	p2 := openPage(t, s)
+	p2.wait("the chat again", is("phase", "chat"))
+	p2.wait("the message again", is("text", "before the reload"))
+	time.Sleep(2500 * time.Millisecond) // past the grace period
+	p2.send(map[string]string{"type": "send", "text": "after"})
+	p2.wait("a message after the grace period", is("text", "after"))
+	p2.send(map[string]string{"type": "send", "text": "/quit"})
+	p2.wait("the end", is("phase", "ended"))
+	<-done
+}
+
+// A page closed at the form and not opened again within the grace period
+// ends the wait for it.
+func TestFormGone(t *testing.T) {
+	s := newServer(t, Options{Grace: 100 * time.Millisecond})
+	p := openPage(t, s)
+	p.wait("the wait", is("phase", "wait"))
+	p.c.Close(websocket.StatusNormalClosure, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := s.Form(ctx, JoinForm{}); !errors.Is(err, ErrGone) || !s.PageClosed() {
+		t.Fatalf("Form = %v, want ErrGone", err)
+	}
+}

@@ -1,0 +1,296 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/ssc-chat/ssc/discovery"
+	"github.com/ssc-chat/ssc/host"
+	"github.com/ssc-chat/ssc/host/hosttest"
+	"github.com/ssc-chat/ssc/peer"
+)
+
+// syncBuffer is output written by ssc and read by the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// uiPage is the test's browser: it follows the URL ssc opened and holds
+// the page's socket.
+type uiPage struct {
+	t    *testing.T
+	c    *websocket.Conn
+	msgs chan map[string]any
+}
+
+func openUI(t *testing.T, url string) *uiPage {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	page := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(page, "/") {
+		t.Fatalf("opening %s: %d to %q", url, resp.StatusCode, page)
+	}
+	origin := strings.Join(strings.SplitN(url, "/", 4)[:3], "/")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(origin, "http")+page+"ws",
+		&websocket.DialOptions{HTTPHeader: http.Header{"Origin": {origin}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &uiPage{t: t, c: c, msgs: make(chan map[string]any, 1000)}
+	go func() {
+		defer close(p.msgs)
+		for {
+			_, b, err := c.Read(context.Background())
+			if err != nil {
+				return
+			}
+			var m map[string]any
+			json.Unmarshal(b, &m)
+			p.msgs <- m
+		}
+	}()
+	return p
+}
+
+func (p *uiPage) send(v any) {
+	p.t.Helper()
+	b, _ := json.Marshal(v)
+	if err := p.c.Write(context.Background(), websocket.MessageText, b); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+func (p *uiPage) wait(what string, ok func(map[string]any) bool) map[string]any {
+	p.t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case m, open := <-p.msgs:
+			if !open {
+				p.t.Fatalf("the socket closed before %s", what)
+			}
+			if ok(m) {
+				return m
+			}
+		case <-timeout:
+			p.t.Fatalf("no %s within 10s", what)
+		}
+	}
+}
+
+func formProblem(m map[string]any) string {
+	f, _ := m["form"].(map[string]any)
+	l, _ := f["problem"].([]any)
+	if m["phase"] != "form" || len(l) == 0 {
+		return ""
+	}
+	s, _ := l[0].(string)
+	return s
+}
+
+// runUI runs ssc with args in this process, the browser being the test.
+func runUI(t *testing.T, args ...string) (url string, out, errOut *syncBuffer, status chan int) {
+	t.Helper()
+	return runUIOn(t, Network{}, args...)
+}
+
+// runUIOn is runUI with net's doubles for the local network.
+func runUIOn(t *testing.T, net Network, args ...string) (url string, out, errOut *syncBuffer, status chan int) {
+	t.Helper()
+	urls := make(chan string, 1)
+	net.Open = func(u string) error { urls <- u; return nil }
+	out, errOut, status = &syncBuffer{}, &syncBuffer{}, make(chan int, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-status:
+		case <-time.After(5 * time.Second):
+			t.Error("ssc did not stop")
+		}
+	})
+	go func() { status <- Run(ctx, append([]string{"ssc"}, args...), &Stdio{Out: out, Err: errOut}, net) }()
+	select {
+	case url = <-urls:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no browser opened; stderr:\n%s", errOut)
+	}
+	if !strings.Contains(errOut.String(), url) {
+		t.Errorf("the URL is not printed for when no browser opens:\n%s", errOut)
+	}
+	return url, out, errOut, status
+}
+
+// 'ssc join --ui': the page's form joins, a wrong passphrase is said in
+// the form, lines reach the room, and /quit ends ssc with status 0.
+func TestJoinUI(t *testing.T) {
+	h := hosttest.Start(t, host.Config{SessionName: "web", Passphrase: []byte("right horse")})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	watcher, err := peer.Join(ctx, h.Addr, peer.Config{Name: "watcher", Passphrase: []byte("right horse")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watcher.Close()
+
+	url, _, errOut, status := runUI(t, "join", "--ui", "--name", "bob", h.Addr)
+	p := openUI(t, url)
+	st := p.wait("the form", func(m map[string]any) bool { return m["phase"] == "form" })
+	if f := st["form"].(map[string]any); f["name"] != "bob" || f["link"] != h.Addr || f["askPassphrase"] != true {
+		t.Fatalf("the form is not filled in from the flags: %v", st)
+	}
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	p.send(map[string]string{"type": "join", "name": "bob", "link": h.Addr, "passphrase": b64("wrong horse")})
+	if st := p.wait("the refusal", func(m map[string]any) bool { return formProblem(m) != "" }); !strings.HasPrefix(formProblem(st), "wrong passphrase") {
+		t.Fatalf("form problem %q", formProblem(st))
+	}
+	p.send(map[string]string{"type": "join", "name": "bob", "link": h.Addr, "passphrase": b64(" right horse\n")})
+	p.wait("the chat", func(m map[string]any) bool { return m["phase"] == "chat" })
+	p.send(map[string]string{"type": "send", "text": "hello from the browser"})
+	for {
+		select {
+		case ev := <-watcher.Events():
+			if ev.Kind != peer.KindMessage {
+				continue
+			}
+			if ev.From != "bob" || ev.Text != "hello from the browser" {
+				t.Fatalf("the room got %q from %q", ev.Text, ev.From)
+			}
+		case <-ctx.Done():
+			t.Fatal("the room got nothing")
+		}
+		break
+	}
+	p.send(map[string]string{"type": "send", "text": "/quit"})
+	p.wait("the end", func(m map[string]any) bool { return m["phase"] == "ended" })
+	select {
+	case code := <-status:
+		status <- code // for the cleanup
+		if code != 0 {
+			t.Fatalf("exit status %d; stderr:\n%s", code, errOut)
+		}
+	case <-ctx.Done():
+		t.Fatal("ssc did not exit after /quit")
+	}
+	if strings.Contains(errOut.String(), "horse") {
+		t.Fatalf("the passphrase is in the output:\n%s", errOut)
+	}
+}
+
+// 'ssc start --ui': the host's panel shows the link and the passphrase,
+// joins appear, and ending the session from the page ends ssc.
+func TestStartUI(t *testing.T) {
+	pass := filepath.Join(t.TempDir(), "pass")
+	if err := os.WriteFile(pass, []byte("correct horse battery staple\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, out, errOut, status := runUI(t, "start", "--ui", "--name", "alice", "--listen", "127.0.0.1:0", "--no-mdns", "--passphrase-file", pass)
+	p := openUI(t, url)
+	st := p.wait("the panel", func(m map[string]any) bool { return m["phase"] == "chat" && m["panel"] != nil })
+	panel := st["panel"].(map[string]any)
+	if panel["passphrase"] != "correct horse battery staple" || len(panel["links"].([]any)) == 0 || st["isHost"] != true {
+		t.Fatalf("panel %v", st)
+	}
+	if strings.Contains(out.String()+errOut.String(), "correct horse") {
+		t.Errorf("the passphrase is on the terminal:\n%s%s", out, errOut)
+	}
+	link := strings.TrimPrefix(panel["links"].([]any)[0].(string), "ssc join ")
+	_, addr, _ := strings.Cut(link, "://")
+	addr, _, _ = strings.Cut(addr, "/")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	bob, err := peer.Join(ctx, addr, peer.Config{Name: "bob", Passphrase: []byte("correct horse battery staple")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bob.Close()
+	p.wait("bob's join", func(m map[string]any) bool { return m["type"] == "join" && m["name"] == "bob" })
+	p.send(map[string]string{"type": "send", "text": "welcome bob"})
+	for ev := range bob.Events() {
+		if ev.Kind == peer.KindMessage {
+			if ev.Text != "welcome bob" || ev.From != "alice" {
+				t.Fatalf("bob got %q from %q", ev.Text, ev.From)
+			}
+			break
+		}
+	}
+	p.send(map[string]string{"type": "send", "text": "/end"})
+	p.wait("the end", func(m map[string]any) bool { return m["phase"] == "ended" })
+	select {
+	case code := <-status:
+		status <- code
+		if code != 0 {
+			t.Fatalf("exit status %d; stderr:\n%s", code, errOut)
+		}
+	case <-ctx.Done():
+		t.Fatal("ssc did not exit after /end")
+	}
+}
+
+// Without a link, the form offers the sessions found on the local network,
+// made safe to show, each with a link that pins the fingerprint announced;
+// and a session announced with a fingerprint that is not one is left out.
+func TestJoinUIOffersLANSessions(t *testing.T) {
+	h := hosttest.Start(t, host.Config{SessionName: "web", Passphrase: []byte("right horse")})
+	fp := h.Session.Fingerprint()
+	browse := func(ctx context.Context, cfg discovery.BrowseConfig) ([]discovery.Session, error) {
+		return []discovery.Session{
+			{Info: discovery.Info{Title: "retro\x1b[2J", Fingerprint: fp.String()}, Host: "box", Addrs: []string{h.Addr}},
+			{Info: discovery.Info{Title: "forged", Fingerprint: "not a fingerprint"}, Host: "evil", Addrs: []string{h.Addr}},
+		}, nil
+	}
+	url, _, errOut, status := runUIOn(t, Network{Browse: browse}, "join", "--ui", "--name", "bob")
+	p := openUI(t, url)
+	st := p.wait("the sessions found", func(m map[string]any) bool {
+		f, _ := m["form"].(map[string]any)
+		return f != nil && f["sessions"] != nil
+	})
+	found := st["form"].(map[string]any)["sessions"].([]any)
+	if len(found) != 1 {
+		t.Fatalf("offered %v, want the one session with a fingerprint", found)
+	}
+	s := found[0].(map[string]any)
+	link := "ssc://" + h.Addr + "/" + fp.String()
+	if s["title"] != "retro␛[2J" || s["host"] != "box" || s["link"] != link || s["fingerprint"] != fp.Short() {
+		t.Fatalf("offered %v, want it made safe, with the pinning link %s", s, link)
+	}
+	p.send(map[string]string{"type": "join", "name": "bob", "link": link, "passphrase": base64.StdEncoding.EncodeToString([]byte("right horse"))})
+	p.wait("the chat", func(m map[string]any) bool { return m["phase"] == "chat" })
+	p.send(map[string]string{"type": "send", "text": "/quit"})
+	p.wait("the end", func(m map[string]any) bool { return m["phase"] == "ended" })
+	if code := <-status; code != 0 {
+		t.Fatalf("exit status %d; stderr:\n%s", code, errOut)
+	}
+	status <- 0
+}
