@@ -189,7 +189,7 @@ func (ch *Chat) Do(ctx context.Context, line string) (string, error) {
 }
 
 func (ch *Chat) direct(ctx context.Context, arg string) (string, error) {
-	to, text, _ := strings.Cut(arg, " ")
+	to, text := ch.recipient(arg)
 	if strings.TrimSpace(text) == "" {
 		return "usage: /msg NAME TEXT", nil
 	}
@@ -206,6 +206,26 @@ func (ch *Chat) direct(ctx context.Context, arg string) (string, error) {
 }
 
 // hostCommand carries out the operator's commands.
+// recipient splits "/msg" arguments into a name and the text. Names may
+// hold single spaces ("Ann Marie"), so the longest run of leading words
+// that names someone in the room wins; with none, the first word is the
+// name, and Direct says nobody has it.
+func (ch *Chat) recipient(arg string) (name, text string) {
+	words := strings.Split(arg, " ")
+	for n := min(len(words)-1, maxNameWords); n > 1; n-- {
+		candidate := strings.Join(words[:n], " ")
+		if _, ok := ch.c.Member(candidate); ok {
+			return candidate, strings.Join(words[n:], " ")
+		}
+	}
+	name, text, _ = strings.Cut(arg, " ")
+	return name, text
+}
+
+// maxNameWords bounds the words a name can have: 32 characters, single
+// spaces.
+const maxNameWords = 16
+
 func (ch *Chat) hostCommand(name, arg string) string {
 	h := ch.host
 	switch name {

@@ -113,3 +113,19 @@ func TestLinkCommand(t *testing.T) {
 	bob, _ := r.join("bob")
 	wantOutput(t, "/link", member(t, bob, "/link"), "only the host can show the links")
 }
+
+// A name with a space in it can be written to: the longest leading words
+// that name someone in the room are the name, the rest is the text.
+func TestDirectMessageToANameWithSpaces(t *testing.T) {
+	r := startRoom(t)
+	alice, aliceEv := r.join("alice")
+	_, annEv := r.join("Ann Marie")
+	r.join("Ann")
+	aliceEv.Wait(t, "Ann joining", peertest.Joined("Ann"))
+	if out := member(t, alice, "/msg Ann Marie see you at noon"); out != "" {
+		t.Fatalf("/msg answered %q", out)
+	}
+	annEv.Wait(t, "the direct message", func(ev peer.Event) bool {
+		return ev.Kind == peer.KindMessage && ev.From == "alice" && ev.To == "Ann Marie" && ev.Text == "see you at noon"
+	})
+}
