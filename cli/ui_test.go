@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-
+	"github.com/ssc-chat/ssc/chat/web/webtest"
 	"github.com/ssc-chat/ssc/discovery"
 	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/host/hosttest"
@@ -37,76 +34,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// uiPage is the test's browser: it follows the URL ssc opened and holds
-// the page's socket.
-type uiPage struct {
-	t    *testing.T
-	c    *websocket.Conn
-	msgs chan map[string]any
-}
-
-func openUI(t *testing.T, url string) *uiPage {
-	t.Helper()
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	page := resp.Header.Get("Location")
-	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(page, "/") {
-		t.Fatalf("opening %s: %d to %q", url, resp.StatusCode, page)
-	}
-	origin := strings.Join(strings.SplitN(url, "/", 4)[:3], "/")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(origin, "http")+page+"ws",
-		&websocket.DialOptions{HTTPHeader: http.Header{"Origin": {origin}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &uiPage{t: t, c: c, msgs: make(chan map[string]any, 1000)}
-	go func() {
-		defer close(p.msgs)
-		for {
-			_, b, err := c.Read(context.Background())
-			if err != nil {
-				return
-			}
-			var m map[string]any
-			json.Unmarshal(b, &m)
-			p.msgs <- m
-		}
-	}()
-	return p
-}
-
-func (p *uiPage) send(v any) {
-	p.t.Helper()
-	b, _ := json.Marshal(v)
-	if err := p.c.Write(context.Background(), websocket.MessageText, b); err != nil {
-		p.t.Fatal(err)
-	}
-}
-
-func (p *uiPage) wait(what string, ok func(map[string]any) bool) map[string]any {
-	p.t.Helper()
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case m, open := <-p.msgs:
-			if !open {
-				p.t.Fatalf("the socket closed before %s", what)
-			}
-			if ok(m) {
-				return m
-			}
-		case <-timeout:
-			p.t.Fatalf("no %s within 10s", what)
-		}
-	}
 }
 
 func formProblem(m map[string]any) string {
@@ -165,19 +92,19 @@ func TestJoinUI(t *testing.T) {
 	defer watcher.Close()
 
 	url, _, errOut, status := runUI(t, "join", "--ui", "--name", "bob", h.Addr)
-	p := openUI(t, url)
-	st := p.wait("the form", func(m map[string]any) bool { return m["phase"] == "form" })
+	p := webtest.Open(t, url)
+	st := p.Wait("the form", func(m map[string]any) bool { return m["phase"] == "form" })
 	if f := st["form"].(map[string]any); f["name"] != "bob" || f["link"] != h.Addr || f["askPassphrase"] != true {
 		t.Fatalf("the form is not filled in from the flags: %v", st)
 	}
 	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
-	p.send(map[string]string{"type": "join", "name": "bob", "link": h.Addr, "passphrase": b64("wrong horse")})
-	if st := p.wait("the refusal", func(m map[string]any) bool { return formProblem(m) != "" }); !strings.HasPrefix(formProblem(st), "wrong passphrase") {
+	p.Send(map[string]string{"type": "join", "name": "bob", "link": h.Addr, "passphrase": b64("wrong horse")})
+	if st := p.Wait("the refusal", func(m map[string]any) bool { return formProblem(m) != "" }); !strings.HasPrefix(formProblem(st), "wrong passphrase") {
 		t.Fatalf("form problem %q", formProblem(st))
 	}
-	p.send(map[string]string{"type": "join", "name": "bob", "link": h.Addr, "passphrase": b64(" right horse\n")})
-	p.wait("the chat", func(m map[string]any) bool { return m["phase"] == "chat" })
-	p.send(map[string]string{"type": "send", "text": "hello from the browser"})
+	p.Send(map[string]string{"type": "join", "name": "bob", "link": h.Addr, "passphrase": b64(" right horse\n")})
+	p.Wait("the chat", func(m map[string]any) bool { return m["phase"] == "chat" })
+	p.Send(map[string]string{"type": "send", "text": "hello from the browser"})
 	for {
 		select {
 		case ev := <-watcher.Events():
@@ -192,8 +119,8 @@ func TestJoinUI(t *testing.T) {
 		}
 		break
 	}
-	p.send(map[string]string{"type": "send", "text": "/quit"})
-	p.wait("the end", func(m map[string]any) bool { return m["phase"] == "ended" })
+	p.Send(map[string]string{"type": "send", "text": "/quit"})
+	p.Wait("the end", func(m map[string]any) bool { return m["phase"] == "ended" })
 	select {
 	case code := <-status:
 		status <- code // for the cleanup
@@ -216,8 +143,8 @@ func TestStartUI(t *testing.T) {
 		t.Fatal(err)
 	}
 	url, out, errOut, status := runUI(t, "start", "--ui", "--name", "alice", "--listen", "127.0.0.1:0", "--no-mdns", "--passphrase-file", pass)
-	p := openUI(t, url)
-	st := p.wait("the panel", func(m map[string]any) bool { return m["phase"] == "chat" && m["panel"] != nil })
+	p := webtest.Open(t, url)
+	st := p.Wait("the panel", func(m map[string]any) bool { return m["phase"] == "chat" && m["panel"] != nil })
 	panel := st["panel"].(map[string]any)
 	if panel["passphrase"] != "correct horse battery staple" || len(panel["links"].([]any)) == 0 || st["isHost"] != true {
 		t.Fatalf("panel %v", st)
@@ -235,8 +162,8 @@ func TestStartUI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer bob.Close()
-	p.wait("bob's join", func(m map[string]any) bool { return m["type"] == "join" && m["name"] == "bob" })
-	p.send(map[string]string{"type": "send", "text": "welcome bob"})
+	p.Wait("bob's join", func(m map[string]any) bool { return m["type"] == "join" && m["name"] == "bob" })
+	p.Send(map[string]string{"type": "send", "text": "welcome bob"})
 	for ev := range bob.Events() {
 		if ev.Kind == peer.KindMessage {
 			if ev.Text != "welcome bob" || ev.From != "alice" {
@@ -245,8 +172,8 @@ func TestStartUI(t *testing.T) {
 			break
 		}
 	}
-	p.send(map[string]string{"type": "send", "text": "/end"})
-	p.wait("the end", func(m map[string]any) bool { return m["phase"] == "ended" })
+	p.Send(map[string]string{"type": "send", "text": "/end"})
+	p.Wait("the end", func(m map[string]any) bool { return m["phase"] == "ended" })
 	select {
 	case code := <-status:
 		status <- code
@@ -271,8 +198,8 @@ func TestJoinUIOffersLANSessions(t *testing.T) {
 		}, nil
 	}
 	url, _, errOut, status := runUIOn(t, Network{Browse: browse}, "join", "--ui", "--name", "bob")
-	p := openUI(t, url)
-	st := p.wait("the sessions found", func(m map[string]any) bool {
+	p := webtest.Open(t, url)
+	st := p.Wait("the sessions found", func(m map[string]any) bool {
 		f, _ := m["form"].(map[string]any)
 		return f != nil && f["sessions"] != nil
 	})
@@ -285,10 +212,10 @@ func TestJoinUIOffersLANSessions(t *testing.T) {
 	if s["title"] != "retro␛[2J" || s["host"] != "box" || s["link"] != link || s["fingerprint"] != fp.Short() {
 		t.Fatalf("offered %v, want it made safe, with the pinning link %s", s, link)
 	}
-	p.send(map[string]string{"type": "join", "name": "bob", "link": link, "passphrase": base64.StdEncoding.EncodeToString([]byte("right horse"))})
-	p.wait("the chat", func(m map[string]any) bool { return m["phase"] == "chat" })
-	p.send(map[string]string{"type": "send", "text": "/quit"})
-	p.wait("the end", func(m map[string]any) bool { return m["phase"] == "ended" })
+	p.Send(map[string]string{"type": "join", "name": "bob", "link": link, "passphrase": base64.StdEncoding.EncodeToString([]byte("right horse"))})
+	p.Wait("the chat", func(m map[string]any) bool { return m["phase"] == "chat" })
+	p.Send(map[string]string{"type": "send", "text": "/quit"})
+	p.Wait("the end", func(m map[string]any) bool { return m["phase"] == "ended" })
 	if code := <-status; code != 0 {
 		t.Fatalf("exit status %d; stderr:\n%s", code, errOut)
 	}

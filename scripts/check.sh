@@ -56,6 +56,7 @@ allowed() {
 	chat) echo "peer keys sanitize" ;;
 	chat/console | chat/jsonlines | chat/web) echo "chat peer sanitize keys wire" ;;
 	peer/peertest) echo "peer" ;;
+	chat/web/webtest) echo "" ;;
 	host/hosttest) echo "host keys" ;;
 	scripts/loadtest) echo "host peer keys wire" ;; # runs a host and members to measure it
 	discovery | wire | keys | sanitize | sessiontest | internal/fuzzseed) echo "" ;;

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/ssc-chat/ssc/chat"
+	"github.com/ssc-chat/ssc/chat/web/webtest"
 	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/host/hosttest"
 	"github.com/ssc-chat/ssc/peer"
@@ -202,60 +202,13 @@ func TestSocketRefused(t *testing.T) {
 	c.CloseNow()
 }
 
-// page is a test's end of the socket: it collects what the server sends.
-type page struct {
-	t    *testing.T
-	c    *websocket.Conn
-	msgs chan map[string]any
-}
-
-func openPage(t *testing.T, s *Server) *page {
+func openPage(t *testing.T, s *Server) *webtest.Page {
 	t.Helper()
 	c, _, err := dial(t, s, "/"+s.g.token+"/ws", "http://127.0.0.1:"+s.g.port)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &page{t: t, c: c, msgs: make(chan map[string]any, 1000)}
-	go func() {
-		defer close(p.msgs)
-		for {
-			_, b, err := c.Read(context.Background())
-			if err != nil {
-				return
-			}
-			var m map[string]any
-			json.Unmarshal(b, &m)
-			p.msgs <- m
-		}
-	}()
-	return p
-}
-
-func (p *page) send(v any) {
-	p.t.Helper()
-	b, _ := json.Marshal(v)
-	if err := p.c.Write(context.Background(), websocket.MessageText, b); err != nil {
-		p.t.Fatal(err)
-	}
-}
-
-// wait returns the first message for which ok is true.
-func (p *page) wait(what string, ok func(map[string]any) bool) map[string]any {
-	p.t.Helper()
-	timeout := time.After(5 * time.Second)
-	for {
-		select {
-		case m, open := <-p.msgs:
-			if !open {
-				p.t.Fatalf("the socket closed before %s", what)
-			}
-			if ok(m) {
-				return m
-			}
-		case <-timeout:
-			p.t.Fatalf("no %s within 5s", what)
-		}
-	}
+	return webtest.Attach(t, c)
 }
 
 func is(k, v string) func(map[string]any) bool {
@@ -266,7 +219,7 @@ func is(k, v string) func(map[string]any) bool {
 func TestForm(t *testing.T) {
 	s := newServer(t, Options{})
 	p := openPage(t, s)
-	defer p.c.CloseNow()
+	defer p.Conn.CloseNow()
 	got := make(chan Answer, 1)
 	go func() {
 		a, err := s.Form(context.Background(), JoinForm{Name: "bob", AskPassphrase: true, Problem: "wrong passphrase"})
@@ -275,17 +228,17 @@ func TestForm(t *testing.T) {
 		}
 		got <- a
 	}()
-	st := p.wait("the form", is("phase", "form"))
+	st := p.Wait("the form", is("phase", "form"))
 	form := st["form"].(map[string]any)
 	if form["name"] != "bob" || form["askPassphrase"] != true || form["problem"].([]any)[0] != "wrong passphrase" {
 		t.Fatalf("form state %v", st)
 	}
-	p.send(map[string]string{"type": "join", "name": "bob", "link": "127.0.0.1:1", "passphrase": base64.StdEncoding.EncodeToString([]byte("pässphrase"))})
+	p.Send(map[string]string{"type": "join", "name": "bob", "link": "127.0.0.1:1", "passphrase": base64.StdEncoding.EncodeToString([]byte("pässphrase"))})
 	a := <-got
 	if a.Name != "bob" || a.Link != "127.0.0.1:1" || string(a.Passphrase) != "pässphrase" {
 		t.Fatalf("answer %+v", a)
 	}
-	p.wait("joining", is("phase", "joining"))
+	p.Wait("joining", is("phase", "joining"))
 }
 
 // A frame that is too large or not a request closes the socket.
@@ -293,12 +246,12 @@ func TestBadFrames(t *testing.T) {
 	s := newServer(t, Options{})
 	for _, frame := range []string{`{"type":"send","extra":1}`, `not json`, `{"type":"send","text":"` + strings.Repeat("x", maxFrame) + `"}`} {
 		p := openPage(t, s)
-		p.c.Write(context.Background(), websocket.MessageText, []byte(frame))
+		p.Conn.Write(context.Background(), websocket.MessageText, []byte(frame))
 		timeout := time.After(5 * time.Second)
 	drain:
 		for {
 			select {
-			case _, open := <-p.msgs:
+			case _, open := <-p.Msgs():
 				if !open {
 					break drain
 				}
@@ -339,12 +292,12 @@ func TestChat(t *testing.T) {
 	}()
 	p := openPage(t, s)
 	chatShown, membersShown := false, false
-	p.wait("the chat and its members", func(m map[string]any) bool {
+	p.Wait("the chat and its members", func(m map[string]any) bool {
 		chatShown = chatShown || m["phase"] == "chat"
 		membersShown = membersShown || m["type"] == "members" && len(m["members"].([]any)) == 2
 		return chatShown && membersShown
 	})
-	p.send(map[string]string{"type": "send", "text": "hello from the page\nsecond line\n/count"})
+	p.Send(map[string]string{"type": "send", "text": "hello from the page\nsecond line\n/count"})
 	for _, want := range []string{"hello from the page", "second line"} {
 		select {
 		case ev := <-watcher.Events():
@@ -360,19 +313,19 @@ func TestChat(t *testing.T) {
 	}
 	// The answer to /count may come before the room echoes the lines.
 	own, count := false, false
-	p.wait("own message and /count's answer", func(m map[string]any) bool {
+	p.Wait("own message and /count's answer", func(m map[string]any) bool {
 		l, _ := m["lines"].([]any)
 		own = own || m["type"] == "message" && m["text"] == "second line" && m["self"] == true
 		count = count || m["type"] == "output" && len(l) == 1 && l[0] == "2 members here"
 		return own && count
 	})
-	p.send(map[string]string{"type": "verify", "name": "watcher"})
-	v := p.wait("the safety number", is("type", "verify"))
+	p.Send(map[string]string{"type": "verify", "name": "watcher"})
+	v := p.Wait("the safety number", is("type", "verify"))
 	if n := v["number"].([]any); len(n) != 2 || len(n[0].(string)) < 30 {
 		t.Fatalf("verify: %v", v)
 	}
 
-	p.c.Close(websocket.StatusNormalClosure, "")
+	p.Conn.Close(websocket.StatusNormalClosure, "")
 	select {
 	case r := <-done:
 		if r.err != nil || r.end.Reason != peer.ReasonLeft {
@@ -401,19 +354,19 @@ func TestReloadKeepsSeat(t *testing.T) {
 		s.Run(ctx, chat.New(member, nil), nil)
 	}()
 	p := openPage(t, s)
-	p.wait("the chat", is("phase", "chat"))
-	p.send(map[string]string{"type": "send", "text": "before the reload"})
-	p.wait("own message", is("text", "before the reload"))
-	p.c.Close(websocket.StatusNormalClosure, "")
+	p.Wait("the chat", is("phase", "chat"))
+	p.Send(map[string]string{"type": "send", "text": "before the reload"})
+	p.Wait("own message", is("text", "before the reload"))
+	p.Conn.Close(websocket.StatusNormalClosure, "")
 
 	p2 := openPage(t, s)
-	p2.wait("the chat again", is("phase", "chat"))
-	p2.wait("the message again", is("text", "before the reload"))
+	p2.Wait("the chat again", is("phase", "chat"))
+	p2.Wait("the message again", is("text", "before the reload"))
 	time.Sleep(2500 * time.Millisecond) // past the grace period
-	p2.send(map[string]string{"type": "send", "text": "after"})
-	p2.wait("a message after the grace period", is("text", "after"))
-	p2.send(map[string]string{"type": "send", "text": "/quit"})
-	p2.wait("the end", is("phase", "ended"))
+	p2.Send(map[string]string{"type": "send", "text": "after"})
+	p2.Wait("a message after the grace period", is("text", "after"))
+	p2.Send(map[string]string{"type": "send", "text": "/quit"})
+	p2.Wait("the end", is("phase", "ended"))
 	<-done
 }
 
@@ -422,8 +375,8 @@ func TestReloadKeepsSeat(t *testing.T) {
 func TestFormGone(t *testing.T) {
 	s := newServer(t, Options{Grace: 100 * time.Millisecond})
 	p := openPage(t, s)
-	p.wait("the wait", is("phase", "wait"))
-	p.c.Close(websocket.StatusNormalClosure, "")
+	p.Wait("the wait", is("phase", "wait"))
+	p.Conn.Close(websocket.StatusNormalClosure, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := s.Form(ctx, JoinForm{}); !errors.Is(err, ErrGone) || !s.PageClosed() {
