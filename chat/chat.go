@@ -193,6 +193,13 @@ func (ch *Chat) direct(ctx context.Context, arg string) (string, error) {
 	if strings.TrimSpace(text) == "" {
 		return "usage: /msg NAME TEXT", nil
 	}
+	return ch.Direct(ctx, to, text)
+}
+
+// Direct sends text to the member called exactly to, as /msg does and in
+// its words. A front-end that knows whom the user chose calls it rather
+// than writing "/msg NAME TEXT", which reads the name back from the text.
+func (ch *Chat) Direct(ctx context.Context, to, text string) (string, error) {
 	err := ch.c.Direct(ctx, to, text)
 	switch {
 	case err == nil:

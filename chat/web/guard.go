@@ -61,7 +61,8 @@ func equal(secret, presented string) bool {
 // token does end up in this browser's history, which only its own user can
 // read, and is worthless once the process has exited. Should someone else
 // use the code first, the page opened here says the link was used already,
-// and the terminal says when the page was opened.
+// and the terminal says when the page was opened; on Linux, connections
+// from other users are not even accepted (owner.go).
 type guard struct {
 	port  string
 	token string
@@ -117,7 +118,8 @@ func (g *guard) wrap(next http.Handler) http.Handler {
 		}
 		path := r.URL.Path
 		if code, ok := strings.CutPrefix(path, "/open/"); ok {
-			if !g.useCode(code) {
+			// Only a GET spends the code: a HEAD from a link preview does not.
+			if r.Method != http.MethodGet || !g.useCode(code) {
 				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 				w.WriteHeader(http.StatusGone)
 				w.Write([]byte("ssc: this link was used already, or is not this session's. Use the tab it opened, or start ssc again.\n"))

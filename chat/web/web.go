@@ -116,7 +116,7 @@ func New(opts Options) (*Server, error) {
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          log.New(io.Discard, "", 0), // nothing about requests is logged anywhere
 	}
-	s.wg.Go(func() { s.http.Serve(ln) })
+	s.wg.Go(func() { s.http.Serve(ownersOnly{ln}) })
 	return s, nil
 }
 
@@ -497,7 +497,7 @@ const closeReplaced websocket.StatusCode = 4000
 
 // request is a frame from the page.
 type request struct {
-	Type string `json:"type"` // "join", "send", "verify"
+	Type string `json:"type"` // "join", "send", "direct", "verify"
 	Text string `json:"text,omitempty"`
 	Name string `json:"name,omitempty"`
 	Link string `json:"link,omitempty"`
@@ -543,6 +543,8 @@ func (s *Server) handle(ctx context.Context, conn *websocket.Conn, req request) 
 	case ch == nil:
 	case req.Type == "send":
 		s.send(ctx, ch, req.Text)
+	case req.Type == "direct":
+		s.direct(ctx, ch, req.Name, req.Text)
 	case req.Type == "verify":
 		s.verify(ctx, conn, ch, req.Name)
 	}
@@ -565,10 +567,37 @@ func (s *Server) send(ctx context.Context, ch *chat.Chat, text string) {
 	}
 }
 
+// direct sends each line of text to the member the user chose, by its exact
+// name; a line that is a command runs as one.
+func (s *Server) direct(ctx context.Context, ch *chat.Chat, to, text string) {
+	for line := range strings.SplitSeq(text, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if strings.HasPrefix(line, "/") {
+			s.send(ctx, ch, line)
+			continue
+		}
+		out, err := ch.Direct(ctx, to, line)
+		switch {
+		case errors.Is(err, peer.ErrClosed):
+			return
+		case err != nil:
+			s.log(entry{Type: "error", Lines: lines(err.Error())})
+		case out != "":
+			s.log(entry{Type: "output", Lines: lines(out)})
+		}
+		s.refresh()
+	}
+}
+
 // verify answers the page's verify dialog with the safety number to
 // compare with name, in the two rows both screens show. When there is
 // none, /verify says why in the chat.
 func (s *Server) verify(ctx context.Context, conn *websocket.Conn, ch *chat.Chat, name string) {
+	if strings.ContainsAny(name, "\r\n") {
+		return // no name holds a line break; a command must not ride on one
+	}
 	number, err := ch.Client().SafetyNumber(name)
 	if err != nil || len(number) < keys.MemberFingerprintDigits {
 		s.send(ctx, ch, "/verify "+name)

@@ -325,6 +325,32 @@ func TestChat(t *testing.T) {
 		t.Fatalf("verify: %v", v)
 	}
 
+	// A direct message goes to the member chosen, by its exact name, even
+	// when another's name starts with it and the text goes on like it.
+	other, err := peer.Join(ctx, h.Addr, peer.Config{Name: "watcher the", Passphrase: []byte("pass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	p.Wait("the member list with watcher the", func(m map[string]any) bool {
+		return m["type"] == "members" && len(m["members"].([]any)) == 3
+	})
+	p.Send(map[string]string{"type": "direct", "name": "watcher", "text": "the plan is at nine"})
+	for {
+		select {
+		case ev := <-watcher.Events():
+			if ev.Kind != peer.KindMessage || ev.To == "" {
+				continue
+			}
+			if ev.To != "watcher" || ev.Text != "the plan is at nine" {
+				t.Fatalf("watcher got a direct message to %q: %q", ev.To, ev.Text)
+			}
+		case <-ctx.Done():
+			t.Fatal("the direct message never reached watcher")
+		}
+		break
+	}
+
 	p.Conn.Close(websocket.StatusNormalClosure, "")
 	select {
 	case r := <-done:

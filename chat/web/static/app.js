@@ -58,7 +58,7 @@ function connect() {
     ws = null;
     if (ev.code === 4000) {
       replaced = true;
-      waitText('This session is open in another tab now. Close this one.');
+      waitText('This session is open in another tab now. Reload this page to use it here instead; closing the other tab without that ends the session in a few seconds.');
       return;
     }
     if (phase === 'ended') return;
@@ -326,10 +326,10 @@ function submitSend(e) {
   const box = $('send');
   let text = box.value;
   if (!text.trim()) return;
-  if (dmTo) {
-    text = text.split('\n').filter((l) => l.trim()).map((l) => l.startsWith('/') ? l : '/msg ' + dmTo + ' ' + l).join('\n');
-  }
-  if (send({ type: 'send', text: text })) box.value = '';
+  // A direct message names its recipient apart from the text, so no name
+  // is ever read back out of a line.
+  const req = dmTo ? { type: 'direct', name: dmTo, text: text } : { type: 'send', text: text };
+  if (send(req)) box.value = '';
 }
 
 document.addEventListener('DOMContentLoaded', () => {
