@@ -172,6 +172,13 @@ func TestStartUI(t *testing.T) {
 			break
 		}
 	}
+	// A new passphrase shows in the panel.
+	p.Send(map[string]string{"type": "send", "text": "/passphrase new"})
+	p.Wait("the new passphrase in the panel", func(m map[string]any) bool {
+		panel, _ := m["panel"].(map[string]any)
+		pass, _ := panel["passphrase"].(string)
+		return pass != "" && pass != "correct horse battery staple"
+	})
 	p.Send(map[string]string{"type": "send", "text": "/end"})
 	p.Wait("the end", func(m map[string]any) bool { return m["phase"] == "ended" })
 	select {

@@ -73,6 +73,9 @@ type Server struct {
 	timer  *time.Timer // the grace period, while no page is open
 	conns  map[*websocket.Conn]struct{}
 	closed bool
+	// rotated says the passphrase may have changed since the panel last
+	// read it.
+	rotated bool
 }
 
 // New listens on 127.0.0.1 on a port of the system's choosing and serves
@@ -332,7 +335,15 @@ func (s *Server) refresh() {
 	if hc != nil {
 		s.mu.Lock()
 		if s.st.Phase == "chat" {
-			s.st.Panel = &panel{Links: hc.Links(), Passphrase: hc.Passphrase()}
+			// The passphrase is read again only when it may have changed:
+			// each reading is a string that cannot be wiped.
+			pass := ""
+			if s.st.Panel != nil && !s.rotated {
+				pass = s.st.Panel.Passphrase
+			} else {
+				pass, s.rotated = hc.Passphrase(), false
+			}
+			s.st.Panel = &panel{Links: hc.Links(), Passphrase: pass}
 		}
 		s.mu.Unlock()
 	}
@@ -555,6 +566,13 @@ func (s *Server) handle(ctx context.Context, conn *websocket.Conn, req request) 
 func (s *Server) send(ctx context.Context, ch *chat.Chat, text string) {
 	for line := range strings.SplitSeq(text, "\n") {
 		out, err := ch.Do(ctx, line)
+		if strings.HasPrefix(strings.TrimSpace(line), "/passphrase") {
+			// Marked once the command has run, so that the refresh below
+			// reads the passphrase it left.
+			s.mu.Lock()
+			s.rotated = true
+			s.mu.Unlock()
+		}
 		switch {
 		case errors.Is(err, chat.ErrQuit), errors.Is(err, peer.ErrClosed):
 			return
