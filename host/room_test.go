@@ -282,9 +282,8 @@ func TestHelloWithBadIdentityIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	created := time.Now().UnixMilli()
 	good := helloFrom(id, s.sessionID(), "alice").Identity
-	created = good.Created
+	created := good.Created
 	kem := id.KEMKey
 	other, err := keys.GenerateIdentity()
 	if err != nil {

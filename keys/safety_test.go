@@ -12,13 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
-)
-
-var (
-	safetyFormat = regexp.MustCompile(`^\d{5}( \d{5}){5}$`)
 )
 
 // fixedPublic returns a public identity of well-sized constant keys: the
@@ -58,21 +53,6 @@ func digitsOf(h []byte, groups int) string {
 		s += fmt.Sprintf("%05d", binary.BigEndian.Uint64(chunk[:])%100000)
 	}
 	return s
-}
-
-// permutations returns every ordering of s.
-func permutations[T any](s []T) [][]T {
-	if len(s) <= 1 {
-		return [][]T{slices.Clone(s)}
-	}
-	var out [][]T
-	for i := range s {
-		rest := slices.Concat(s[:i], s[i+1:])
-		for _, p := range permutations(rest) {
-			out = append(out, append([]T{s[i]}, p...))
-		}
-	}
-	return out
 }
 
 var (

@@ -61,18 +61,6 @@ func newEvilHost(t *testing.T) *evilHost {
 	return h
 }
 
-func (h *evilHost) member(name string) *evilMember {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, m := range h.members {
-		if m.name == name {
-			return m
-		}
-	}
-	h.t.Fatalf("no member %s", name)
-	return nil
-}
-
 func (h *evilHost) send(to *evilMember, m wire.Message) {
 	to.wmu.Lock()
 	defer to.wmu.Unlock()

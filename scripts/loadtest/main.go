@@ -48,8 +48,10 @@ type run struct {
 	addr               string
 	passphrase         []byte
 	start              time.Time
-	leaving            atomic.Bool      // members are leaving: who leaves how no longer counts
-	sent               [][]atomic.Int64 // see sendTimes
+	leaving            atomic.Bool // members are leaving: who leaves how no longer counts
+	// sent[i][k] is when member i sent its message numbered k (from 1), in
+	// nanoseconds since start; receivers subtract it from their own clock.
+	sent [][]atomic.Int64
 }
 
 func main() {

@@ -21,10 +21,6 @@ import (
 	"github.com/ssc-chat/ssc/wire"
 )
 
-// sendTimes[i][k] is when member i sent its message numbered k (from 1),
-// in nanoseconds since start; receivers subtract it from their clock.
-type sendTimes [][]atomic.Int64
-
 // member is one load-generating member, light or full.
 type member struct {
 	i      int
