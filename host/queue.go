@@ -104,10 +104,7 @@ func (q *queue) take(buf []byte, max int) []byte {
 	}
 	if q.size <= queueLimit {
 		q.behind = time.Time{}
-		if q.space != nil {
-			close(q.space)
-			q.space = nil
-		}
+		q.wakeLocked()
 	}
 	return buf
 }
@@ -120,20 +117,14 @@ func (q *queue) discard() {
 	q.frames = q.frames[:0]
 	q.size = 0
 	q.behind = time.Time{}
-	if q.space != nil {
-		close(q.space)
-		q.space = nil
-	}
+	q.wakeLocked()
 }
 
 // close lets the writer send what is queued and then stop.
 func (q *queue) close() {
 	q.mu.Lock()
 	q.closed = true
-	if q.space != nil {
-		close(q.space) // nobody waits on a queue that takes nothing more
-		q.space = nil
-	}
+	q.wakeLocked() // nobody waits on a queue that takes nothing more
 	q.mu.Unlock()
 	q.signal()
 }
@@ -147,12 +138,17 @@ func (q *queue) abort(final []byte) {
 	q.frames = append(q.frames[:0], final)
 	q.size = len(final)
 	q.closed = true
+	q.wakeLocked()
+	q.mu.Unlock()
+	q.signal()
+}
+
+// wakeLocked releases whoever waits in waitWithin.
+func (q *queue) wakeLocked() {
 	if q.space != nil {
 		close(q.space)
 		q.space = nil
 	}
-	q.mu.Unlock()
-	q.signal()
 }
 
 // waitWithin blocks while the queue is over queueLimit, until it drains,
