@@ -20,8 +20,11 @@ import (
 type HostControl interface {
 	// Kick removes the member called name; ErrNoMember or ErrKickSelf say why it cannot.
 	Kick(name string) error
+	// Lock and Unlock report whether anything changed; Locked whether
+	// joiners are turned away now.
 	Lock() bool
 	Unlock() bool
+	Locked() bool
 	Passphrase() string
 	RotatePassphrase() (string, error)
 	// Links lists every way to join, one line each, for /link.

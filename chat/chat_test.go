@@ -152,6 +152,7 @@ func (fakeControl) Lock() bool                        { return true }
 func (fakeControl) Unlock() bool                      { return true }
 func (fakeControl) Passphrase() string                { return "four words" }
 func (fakeControl) RotatePassphrase() (string, error) { return "new words", nil }
+func (fakeControl) Locked() bool                      { return false }
 func (fakeControl) Links() []string                   { return []string{"ssc join here"} }
 
 func TestDescribe(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ssc-chat/ssc/chat"
 	"github.com/ssc-chat/ssc/chat/jsonlines"
+	"github.com/ssc-chat/ssc/chat/web"
 	"github.com/ssc-chat/ssc/discovery"
 	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/keys"
@@ -103,6 +104,7 @@ type starter struct {
 	addrs      []string    // where others can dial, best first
 	fp         keys.Fingerprint
 	public     discovery.Link // through the tunnel, when it is up
+	srv        *web.Server    // --ui: the page, once served
 }
 
 // newStarter checks the command line and gathers what the session needs
@@ -131,13 +133,22 @@ func newStarter(c *cli.Context, io *stdio) (*starter, error) {
 		return nil, &userError{code: exitUsage, msg: "not a terminal", hint: "use --json to drive ssc from a script or a pipe"}
 	}
 	var err error
-	if s.name, err = askName(c.Context, io, c.String("name"), s.jsonMode, "host"); err != nil {
-		return nil, err
-	}
-	if s.title, err = sessionTitle(c.String("title"), c.IsSet("title"), s.name); err != nil {
-		return nil, err
+	if s.uiMode && c.String("name") == "" {
+		// Someone who chats in the browser may never look at the terminal.
+		if err := s.askInPage(c.Context); err != nil {
+			s.Close()
+			return nil, err
+		}
+	} else {
+		if s.name, err = askName(c.Context, io, c.String("name"), s.jsonMode, "host"); err != nil {
+			return nil, err
+		}
+		if s.title, err = sessionTitle(c.String("title"), c.IsSet("title"), s.name); err != nil {
+			return nil, err
+		}
 	}
 	if s.pass, err = passphraseFrom(c.String("passphrase-file")); err != nil {
+		s.Close()
 		return nil, err
 	}
 	if s.pass == nil {
@@ -152,7 +163,7 @@ func newStarter(c *cli.Context, io *stdio) (*starter, error) {
 	}
 	g, warn, err := checkStrength(s.pass, c.Bool(weakFlag), s.name, s.title)
 	if err != nil {
-		keys.Wipe(s.pass)
+		s.Close()
 		return nil, err
 	}
 	if warn != nil {
@@ -160,6 +171,40 @@ func newStarter(c *cli.Context, io *stdio) (*starter, error) {
 	}
 	s.strength = g
 	return s, nil
+}
+
+// askInPage serves the page and has its form ask for the host's name and
+// the session's title.
+func (s *starter) askInPage(ctx context.Context) error {
+	srv, err := serveUI(s.io)
+	if err != nil {
+		return err
+	}
+	s.srv = srv
+	f := web.JoinForm{Hosting: true, Title: s.c.String("title")}
+	for {
+		a, err := srv.Form(ctx, f)
+		if errors.Is(err, web.ErrGone) {
+			fmt.Fprintln(s.io.err, "ssc: the page was closed")
+		}
+		if err != nil {
+			return errLeft // the page was closed, or ssc interrupted
+		}
+		keys.Wipe(a.Passphrase) // the form asks for none
+		f.Name, f.Title, f.Problem = a.Name, a.Title, ""
+		name, err := sanitize.Name(a.Name)
+		if err != nil {
+			f.Problem = words(nameError(err))
+			continue
+		}
+		title, err := sessionTitle(a.Title, strings.TrimSpace(a.Title) != "", name)
+		if err != nil {
+			f.Problem = words(err)
+			continue
+		}
+		s.name, s.title = name, title
+		return nil
+	}
 }
 
 // open opens the session: it listens, attaches the operator as a member,
@@ -278,9 +323,13 @@ func (s *starter) run(ctx context.Context) error {
 func (s *starter) runUI(ctx context.Context, link discovery.Link) error {
 	fmt.Fprintf(s.io.out, "ssc: %q is open. Everything in it lives in memory and ends with it.\n", s.member.Session())
 	fmt.Fprintf(s.io.out, "  link:         %s\n  fingerprint:  %s\n", link, s.fp.Short())
-	srv, err := serveUI(s.io)
-	if err != nil {
-		return err
+	srv := s.srv
+	if srv == nil {
+		var err error
+		if srv, err = serveUI(s.io); err != nil {
+			return err
+		}
+		s.srv = srv
 	}
 	defer srv.Close()
 	last, err := srv.Run(ctx, s.chat, s.op)
@@ -302,6 +351,9 @@ func (s *starter) Close() {
 	}
 	if s.session != nil {
 		s.session.Close()
+	}
+	if s.srv != nil {
+		s.srv.Close()
 	}
 	keys.Wipe(s.pass)
 }

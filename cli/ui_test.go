@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,6 +173,21 @@ func TestStartUI(t *testing.T) {
 			break
 		}
 	}
+	// The panel says whether the session is locked.
+	locked := func(want bool) func(map[string]any) bool {
+		return func(m map[string]any) bool {
+			panel, _ := m["panel"].(map[string]any)
+			return panel != nil && panel["locked"] == want
+		}
+	}
+	p.Send(map[string]string{"type": "command", "text": "/lock"})
+	p.Wait("the panel saying locked", locked(true))
+	var refused *peer.RefusedError
+	if _, err := peer.Join(ctx, addr, peer.Config{Name: "carol", Passphrase: []byte("correct horse battery staple")}); !errors.As(err, &refused) {
+		t.Fatalf("joining a locked session: %v", err)
+	}
+	p.Send(map[string]string{"type": "command", "text": "/unlock"})
+	p.Wait("the panel saying open", locked(false))
 	// A new passphrase shows in the panel.
 	p.Send(map[string]string{"type": "send", "text": "/passphrase new"})
 	p.Wait("the new passphrase in the panel", func(m map[string]any) bool {
@@ -227,4 +243,36 @@ func TestJoinUIOffersLANSessions(t *testing.T) {
 		t.Fatalf("exit status %d; stderr:\n%s", code, errOut)
 	}
 	status <- 0
+}
+
+// 'ssc start --ui' without --name: the page asks for the host's name and
+// the title, says in the form what is wrong with a name, and opens the
+// session under the one given.
+func TestStartUIAsksName(t *testing.T) {
+	url, _, errOut, status := runUI(t, "start", "--ui", "--listen", "127.0.0.1:0", "--no-mdns")
+	p := webtest.Open(t, url)
+	st := p.Wait("the form", func(m map[string]any) bool { return m["phase"] == "form" })
+	if f := st["form"].(map[string]any); f["hosting"] != true || f["askPassphrase"] == true {
+		t.Fatalf("not the form that starts a session: %v", st)
+	}
+	p.Send(map[string]string{"type": "join", "name": "p\u0430ypal"}) // a Cyrillic а among Latin letters
+	if st := p.Wait("the name refused", func(m map[string]any) bool { return formProblem(m) != "" }); !strings.Contains(formProblem(st), "script") {
+		t.Fatalf("form problem %q", formProblem(st))
+	}
+	p.Send(map[string]string{"type": "join", "name": "ann", "title": "Friday retro"})
+	st = p.Wait("the chat", func(m map[string]any) bool { return m["phase"] == "chat" && m["panel"] != nil })
+	if st["self"] != "ann" || st["session"] != "Friday retro" || st["isHost"] != true {
+		t.Fatalf("the session is not ann's Friday retro: %v", st)
+	}
+	p.Send(map[string]string{"type": "command", "text": "/end"})
+	p.Wait("the end", func(m map[string]any) bool { return m["phase"] == "ended" })
+	select {
+	case code := <-status:
+		status <- code
+		if code != 0 {
+			t.Fatalf("exit status %d; stderr:\n%s", code, errOut)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ssc did not exit after /end")
+	}
 }

@@ -33,6 +33,13 @@ func (s *Session) Lock() bool { return s.setLocked(true) }
 // Unlock resumes admitting joiners. It reports whether anything changed.
 func (s *Session) Unlock() bool { return s.setLocked(false) }
 
+// Locked reports whether the session turns joiners away.
+func (s *Session) Locked() bool {
+	s.secretMu.Lock()
+	defer s.secretMu.Unlock()
+	return s.locked
+}
+
 func (s *Session) setLocked(locked bool) bool {
 	s.secretMu.Lock()
 	defer s.secretMu.Unlock()

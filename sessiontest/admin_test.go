@@ -77,12 +77,18 @@ func TestLockAndUnlock(t *testing.T) {
 	r := startRoom(t)
 	_, bobEv := r.join("bob")
 	wantOutput(t, "/lock", r.do("/lock"), "session locked")
+	if !r.session.Locked() {
+		t.Fatal("Locked says the session is open after /lock")
+	}
 	_, err := r.tryJoin("carol", passphrase)
 	var refused *peer.RefusedError
 	if !errors.As(err, &refused) || refused.Code != wire.RefuseLocked {
 		t.Fatalf("joining a locked session: got %v, want locked", err)
 	}
 	wantOutput(t, "/unlock", r.do("/unlock"), "session unlocked")
+	if r.session.Locked() {
+		t.Fatal("Locked says the session is locked after /unlock")
+	}
 	r.join("carol")
 	bobEv.Wait(t, "carol joining", func(ev peer.Event) bool { return ev.Kind == peer.KindJoin && ev.Name == "carol" })
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"slices"
 	"sync"
 )
 
@@ -21,8 +22,22 @@ type hub struct {
 	log      [][]byte
 	base     int   // the index of log[0] among every entry ever logged
 	cur      *sock // the socket that holds the seat, nil when none
-	ended    bool  // the session is over: writers close once caught up
+	// standby are the sockets another one took the seat from, oldest
+	// first: their pages say so and offer to take it back, and the newest
+	// takes it when the one holding it closes, so that closing the second
+	// of two tabs does not end the session the first still shows.
+	standby []*sock
+	ended   bool // the session is over: writers close once caught up
 }
+
+// Frames the hub sends besides the state, the members and the log.
+var (
+	// resetFrame tells a page that takes the seat to forget what it shows:
+	// everything follows again.
+	resetFrame = []byte(`{"type":"reset"}`)
+	// replacedFrame tells a page that another one took the seat.
+	replacedFrame = []byte(`{"type":"replaced"}`)
+)
 
 // sock is one WebSocket's place in the hub; its fields are guarded by hub.mu.
 type sock struct {
@@ -31,7 +46,9 @@ type sock struct {
 	next     int           // the next log entry to send
 	stateV   int
 	membersV int
-	replaced bool // another socket took the seat
+	replaced bool // another socket holds the seat: this one is on standby
+	told     bool // the page was told it is on standby
+	reset    bool // the page must forget what it shows before catching up
 }
 
 func newSock() *sock {
@@ -88,6 +105,9 @@ func (h *hub) end() {
 	defer h.mu.Unlock()
 	h.ended = true
 	h.pokeLocked()
+	for _, s := range h.standby {
+		s.poke()
+	}
 }
 
 func (h *hub) pokeLocked() {
@@ -96,30 +116,51 @@ func (h *hub) pokeLocked() {
 	}
 }
 
-// seat gives the seat to s, and returns the socket it took it from.
-func (h *hub) seat(s *sock) *sock {
+// seat gives the seat to s; the socket that held it goes on standby.
+func (h *hub) seat(s *sock) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	old := h.cur
-	if old != nil {
-		old.replaced = true
+	h.seatLocked(s)
+}
+
+func (h *hub) seatLocked(s *sock) {
+	if h.cur == s {
+		return
+	}
+	h.standby = slices.DeleteFunc(h.standby, func(o *sock) bool { return o == s })
+	if old := h.cur; old != nil {
+		old.replaced, old.told = true, false
+		h.standby = append(h.standby, old)
 		old.poke()
 	}
 	h.cur = s
-	s.next = h.base
+	s.replaced, s.reset = false, true
+	s.next, s.stateV, s.membersV = h.base, -1, -1
 	s.poke()
-	return old
 }
 
-// unseat takes the seat from s if it still holds it, and reports whether it did.
-func (h *hub) unseat(s *sock) bool {
+// unseat forgets s, whose socket closed. When s held the seat, the newest
+// socket on standby takes it; unseat reports whether none was left to.
+func (h *hub) unseat(s *sock) (empty bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.standby = slices.DeleteFunc(h.standby, func(o *sock) bool { return o == s })
 	if h.cur != s {
 		return false
 	}
 	h.cur = nil
+	if n := len(h.standby); n > 0 {
+		h.seatLocked(h.standby[n-1])
+		return false
+	}
 	return true
+}
+
+// holds reports whether s holds the seat.
+func (h *hub) holds(s *sock) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cur == s
 }
 
 // seated reports whether any socket holds the seat.
@@ -130,13 +171,23 @@ func (h *hub) seated() bool {
 }
 
 // pending returns what s has yet to send, in order: the state, the members,
-// then the log; and whether s must stop after sending it (replaced, or the
-// session over and s caught up).
+// then the log; and whether s must stop after sending it (the session is
+// over and s caught up). A socket on standby is told so once, and at the
+// end gets the final state.
 func (h *hub) pending(s *sock) (out [][]byte, stop bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if s.replaced {
-		return nil, true
+		if !s.told {
+			out, s.told = append(out, replacedFrame), true
+		}
+		if h.ended && h.state != nil {
+			out = append(out, h.state)
+		}
+		return out, h.ended
+	}
+	if s.reset {
+		out, s.reset = append(out, resetFrame), false
 	}
 	if s.stateV != h.stateV && h.state != nil {
 		out = append(out, h.state)

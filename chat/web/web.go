@@ -33,6 +33,9 @@ const (
 	writeTimeout = 10 * time.Second
 	// endFlush bounds the wait for the page to be told the session is over.
 	endFlush = 2 * time.Second
+	// refreshEvery spaces the member list's refreshes, so that a crowd
+	// joining costs the page one list a tick rather than one a join.
+	refreshEvery = 100 * time.Millisecond
 )
 
 //go:embed static
@@ -64,7 +67,8 @@ type Server struct {
 	once  sync.Once // closes gone
 	wg    sync.WaitGroup
 
-	refreshing sync.Mutex // one refresh at a time, so that an older roster never replaces a newer one
+	refreshing sync.Mutex    // one refresh at a time, so that an older roster never replaces a newer one
+	dirty      chan struct{} // capacity 1: the members or the panel may have changed
 
 	mu     sync.Mutex
 	st     state // what the page shows; encoded into the hub on change
@@ -98,6 +102,7 @@ func New(opts Options) (*Server, error) {
 		g:     &guard{port: portOf(ln.Addr()), token: token, code: code, opened: opts.Opened},
 		grace: opts.Grace,
 		forms: make(chan Answer),
+		dirty: make(chan struct{}, 1),
 		gone:  make(chan struct{}),
 		conns: map[*websocket.Conn]struct{}{},
 		st:    state{Type: "state", Phase: "wait"},
@@ -166,9 +171,13 @@ func (s *Server) file(name, ctype string) http.HandlerFunc {
 	}
 }
 
-// JoinForm is what the join form shows before the person fills it in.
+// JoinForm is what the form shows before the person fills it in.
 type JoinForm struct {
+	// Hosting makes it the form that starts a session: it asks for the
+	// name and the session's title only.
+	Hosting       bool
 	Name          string
+	Title         string
 	Link          string
 	AskPassphrase bool // false when the passphrase came from a file or the environment
 	// Problem says why the last try failed, in words for the person.
@@ -188,6 +197,7 @@ type Found struct {
 // Answer is what the person filled in. The caller wipes Passphrase.
 type Answer struct {
 	Name       string
+	Title      string
 	Link       string
 	Passphrase []byte
 }
@@ -202,7 +212,8 @@ func (s *Server) Form(ctx context.Context, f JoinForm) (Answer, error) {
 	if s.st.Form != nil {
 		found, searching = s.st.Form.Sessions, s.st.Form.Searching
 	}
-	s.st.Form = &formState{Name: f.Name, Link: f.Link, AskPassphrase: f.AskPassphrase, Problem: lines(f.Problem), Sessions: found, Searching: searching}
+	s.st.Form = &formState{Hosting: f.Hosting, Name: f.Name, Title: f.Title, Link: f.Link, AskPassphrase: f.AskPassphrase,
+		Problem: lines(f.Problem), Sessions: found, Searching: searching}
 	s.mu.Unlock()
 	s.publishState()
 	select {
@@ -263,6 +274,9 @@ func (s *Server) Run(ctx context.Context, ch *chat.Chat, hc chat.HostControl) (p
 	}
 	s.mu.Unlock()
 	s.refresh()
+	stop := make(chan struct{})
+	var refresher sync.WaitGroup
+	refresher.Go(func() { s.refresher(stop) })
 	var last peer.Event
 	gone := s.gone
 	events := c.Events()
@@ -275,12 +289,15 @@ func (s *Server) Run(ctx context.Context, ch *chat.Chat, hc chat.HostControl) (p
 			}
 			last = ev
 			s.show(ch, ev)
-			s.refresh()
+			s.touch()
 		case <-gone:
 			gone = nil
 			c.Close()
 		}
 	}
+	close(stop)
+	refresher.Wait()
+	s.refresh()
 	s.mu.Lock()
 	s.st.Phase, s.st.End = "ended", lines(ch.Describe(last))
 	s.st.Panel = nil
@@ -305,8 +322,35 @@ func (s *Server) flush() {
 	}
 }
 
+// touch asks for a refresh soon: after every event and every line, since
+// either may change the members or the panel.
+func (s *Server) touch() {
+	select {
+	case s.dirty <- struct{}{}:
+	default:
+	}
+}
+
+// refresher refreshes when touched, at most once every refreshEvery, until
+// stop closes.
+func (s *Server) refresher(stop <-chan struct{}) {
+	for {
+		select {
+		case <-s.dirty:
+		case <-stop:
+			return
+		}
+		s.refresh()
+		select {
+		case <-time.After(refreshEvery):
+		case <-stop:
+			return
+		}
+	}
+}
+
 // refresh sends the page the members and, for the host, the panel, as they
-// are now: after every event and every line, since either may change them.
+// are now.
 func (s *Server) refresh() {
 	s.refreshing.Lock()
 	defer s.refreshing.Unlock()
@@ -343,7 +387,7 @@ func (s *Server) refresh() {
 			} else {
 				pass, s.rotated = hc.Passphrase(), false
 			}
-			s.st.Panel = &panel{Links: hc.Links(), Passphrase: pass}
+			s.st.Panel = &panel{Links: hc.Links(), Passphrase: pass, Locked: hc.Locked()}
 		}
 		s.mu.Unlock()
 	}
@@ -436,7 +480,7 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 		defer close(sk.done)
 		s.write(ctx, conn, sk)
 	}()
-	s.read(ctx, conn)
+	s.read(ctx, conn, sk)
 	cancel()
 	<-writer
 	conn.CloseNow()
@@ -484,14 +528,7 @@ func (s *Server) write(ctx context.Context, conn *websocket.Conn, sk *sock) {
 			}
 		}
 		if stop {
-			s.hub.mu.Lock()
-			replaced := sk.replaced
-			s.hub.mu.Unlock()
-			if replaced {
-				conn.Close(closeReplaced, "opened in another tab")
-			} else {
-				conn.Close(websocket.StatusNormalClosure, "the session is over")
-			}
+			conn.Close(websocket.StatusNormalClosure, "the session is over")
 			return
 		}
 		select {
@@ -502,23 +539,20 @@ func (s *Server) write(ctx context.Context, conn *websocket.Conn, sk *sock) {
 	}
 }
 
-// closeReplaced tells a page that another one took the seat: it does not
-// try to reconnect.
-const closeReplaced websocket.StatusCode = 4000
-
 // request is a frame from the page.
 type request struct {
-	Type string `json:"type"` // "join", "send", "direct", "verify"
-	Text string `json:"text,omitempty"`
-	Name string `json:"name,omitempty"`
-	Link string `json:"link,omitempty"`
+	Type  string `json:"type"` // "join", "send", "direct", "command", "verify", "take"
+	Text  string `json:"text,omitempty"`
+	Name  string `json:"name,omitempty"`
+	Link  string `json:"link,omitempty"`
+	Title string `json:"title,omitempty"`
 	// Passphrase travels in base64, which encoding/json decodes into bytes
 	// that can be wiped: it never becomes a Go string.
 	Passphrase []byte `json:"passphrase,omitempty"`
 }
 
 // read carries out the page's requests until the socket closes.
-func (s *Server) read(ctx context.Context, conn *websocket.Conn) {
+func (s *Server) read(ctx context.Context, conn *websocket.Conn, sk *sock) {
 	for {
 		typ, data, err := conn.Read(ctx)
 		if err != nil {
@@ -534,17 +568,21 @@ func (s *Server) read(ctx context.Context, conn *websocket.Conn) {
 			conn.Close(websocket.StatusPolicyViolation, "not a request")
 			return
 		}
-		s.handle(ctx, conn, req)
+		s.handle(ctx, conn, sk, req)
 	}
 }
 
-func (s *Server) handle(ctx context.Context, conn *websocket.Conn, req request) {
+func (s *Server) handle(ctx context.Context, conn *websocket.Conn, sk *sock, req request) {
 	s.mu.Lock()
 	ch := s.ch
 	s.mu.Unlock()
 	switch {
+	case req.Type == "take":
+		s.hub.seat(sk)
+	case !s.hub.holds(sk):
+		// A page on standby shows no chat: whatever it sends is stale.
 	case req.Type == "join":
-		a := Answer{Name: req.Name, Link: req.Link, Passphrase: req.Passphrase}
+		a := Answer{Name: req.Name, Title: req.Title, Link: req.Link, Passphrase: req.Passphrase}
 		select {
 		case s.forms <- a:
 		default:
@@ -554,6 +592,11 @@ func (s *Server) handle(ctx context.Context, conn *websocket.Conn, req request) 
 	case ch == nil:
 	case req.Type == "send":
 		s.send(ctx, ch, req.Text)
+	case req.Type == "command":
+		// A button's command, one line: it does not wait behind typed lines.
+		if !strings.ContainsAny(req.Text, "\r\n") {
+			s.send(ctx, ch, req.Text)
+		}
 	case req.Type == "direct":
 		s.direct(ctx, ch, req.Name, req.Text)
 	case req.Type == "verify":
@@ -581,7 +624,7 @@ func (s *Server) send(ctx context.Context, ch *chat.Chat, text string) {
 		case out != "":
 			s.log(entry{Type: "output", Lines: lines(out)})
 		}
-		s.refresh()
+		s.touch()
 	}
 }
 
@@ -605,7 +648,7 @@ func (s *Server) direct(ctx context.Context, ch *chat.Chat, to, text string) {
 		case out != "":
 			s.log(entry{Type: "output", Lines: lines(out)})
 		}
-		s.refresh()
+		s.touch()
 	}
 }
 
@@ -644,7 +687,9 @@ type state struct {
 }
 
 type formState struct {
+	Hosting       bool     `json:"hosting,omitempty"`
 	Name          string   `json:"name"`
+	Title         string   `json:"title,omitempty"`
 	Link          string   `json:"link"`
 	AskPassphrase bool     `json:"askPassphrase"`
 	Problem       []string `json:"problem,omitempty"`
@@ -656,6 +701,7 @@ type formState struct {
 type panel struct {
 	Links      []string `json:"links"`
 	Passphrase string   `json:"passphrase"`
+	Locked     bool     `json:"locked"`
 }
 
 type member struct {

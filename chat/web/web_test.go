@@ -409,3 +409,61 @@ func TestFormGone(t *testing.T) {
 		t.Fatalf("Form = %v, want ErrGone", err)
 	}
 }
+
+// A second tab takes the seat and the first says so; closing the second
+// gives the seat back to the first instead of leaving the session, and a
+// page on standby can take the seat back, but cannot talk.
+func TestSecondTab(t *testing.T) {
+	h := hosttest.Start(t, host.Config{SessionName: "web", Passphrase: []byte("pass")})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	member, err := peer.Join(ctx, h.Addr, peer.Config{Name: "bob", Passphrase: []byte("pass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer member.Close()
+	const grace = 300 * time.Millisecond
+	s := newServer(t, Options{Grace: grace})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Run(ctx, chat.New(member, nil), nil)
+	}()
+	first := openPage(t, s)
+	first.Wait("the chat", is("phase", "chat"))
+	first.Send(map[string]string{"type": "send", "text": "from the first tab"})
+	first.Wait("own message", is("text", "from the first tab"))
+
+	second := openPage(t, s)
+	second.Wait("the chat so far", is("text", "from the first tab"))
+	first.Wait("word of the second tab", is("type", "replaced"))
+	first.Send(map[string]string{"type": "send", "text": "from a tab on standby"})
+	second.Send(map[string]string{"type": "send", "text": "from the second tab"})
+	second.Wait("the second tab's message", is("text", "from the second tab"))
+
+	second.Conn.Close(websocket.StatusNormalClosure, "")
+	first.Wait("the seat back", is("type", "reset"))
+	first.Wait("the chat so far, again", is("text", "from the second tab"))
+	time.Sleep(2 * grace) // the session outlives the grace period
+	if s.PageClosed() {
+		t.Fatal("closing the second tab left the session while the first was open")
+	}
+
+	third := openPage(t, s)
+	third.Wait("the chat", is("phase", "chat"))
+	first.Wait("word of the third tab", is("type", "replaced"))
+	first.Send(map[string]string{"type": "take"})
+	first.Wait("the seat back", is("type", "reset"))
+	third.Wait("word that the first took it back", is("type", "replaced"))
+	// Taking the seat back replays the whole chat, which would hold what
+	// the tab on standby sent.
+	first.Send(map[string]string{"type": "send", "text": "/quit"})
+	first.Wait("the end", func(m map[string]any) bool {
+		if m["text"] == "from a tab on standby" {
+			t.Fatal("a tab on standby sent a message")
+		}
+		return m["phase"] == "ended"
+	})
+	third.Wait("the end on the tab on standby", is("phase", "ended"))
+	<-done
+}

@@ -1,11 +1,12 @@
 // Browser test of ssc --ui: a host and a member in Debian's chromium
 // (headless, driven by playwright-core; no browser is ever downloaded) and
 // a --json member whose name and message are HTML. It checks what a person
-// would notice: joining through the form, messages both ways with the
-// host's mark, a direct message, the verify dialog, that a peer's HTML is
-// shown as text and never becomes an element, that the CSP blocks nothing
-// the page needs, and that ending the session shows on every page and
-// ends every ssc. Screenshots go to scripts/browser/artefacts/ (ignored by git).
+// would notice: starting and joining through the forms, locking, messages
+// both ways with the host's mark, a direct message, the verify dialog, a
+// second tab, that a peer's HTML is shown as text and never becomes an
+// element, that the CSP blocks nothing the page needs, a kick, and that
+// ending the session shows on every page and ends every ssc. Screenshots
+// go to scripts/browser/artefacts/ (ignored by git).
 //
 //   SSC=/path/to/ssc node scripts/browser/test.mjs
 import { chromium } from 'playwright-core';
@@ -66,16 +67,21 @@ try {
     page.on('pageerror', (e) => problems.push(who + ': ' + e.message));
   };
 
-  // The host, in the browser.
-  const host = run(['start', '--ui', '--name', 'alice', '--title', 'Friday retro', '--listen', '127.0.0.1:0', '--no-mdns']);
+  // The host, in the browser: the page asks for the name.
+  const host = run(['start', '--ui', '--title', 'Friday retro', '--listen', '127.0.0.1:0', '--no-mdns']);
   const hostURL = await pageURL(host);
-  const link = await until('the link', () => (host.out.match(/link:\s+(ssc:\/\/\S+)/) || [])[1]);
-  check(!host.err.includes('passphrase:') && !host.out.includes('passphrase:'), 'the passphrase is on the terminal');
   const alice = context.pages()[0] || await context.newPage();
   watch(alice, 'alice');
   await alice.goto(hostURL);
   check(!alice.url().includes('/open/'), 'the page stayed on the one-time address');
+  await alice.getByRole('heading', { name: 'Start a session' }).waitFor();
+  check(await alice.locator('#f-title').inputValue() === 'Friday retro', 'the title is not filled in');
+  await alice.screenshot({ path: join(artefacts, 'start-form.png') });
+  await alice.locator('#f-name').fill('alice');
+  await alice.keyboard.press('Enter');
   await alice.locator('#panel').waitFor();
+  const link = await until('the link', () => (host.out.match(/link:\s+(ssc:\/\/\S+)/) || [])[1]);
+  check(!host.err.includes('passphrase:') && !host.out.includes('passphrase:'), 'the passphrase is on the terminal');
   const pass = (await alice.locator('#p-pass').textContent()).trim();
   check(pass.split('-').length === 4, 'no generated passphrase in the panel: ' + pass);
   await alice.getByText('another channel').waitFor();
@@ -101,6 +107,14 @@ try {
   await bob.locator('#f-pass').press('Enter');
   await bob.locator('#chat').waitFor();
   await bob.screenshot({ path: join(artefacts, 'join-done.png') });
+
+  // Locked, the session turns a joiner away, and the panel says so.
+  await alice.locator('#p-lock').click();
+  await alice.locator('#p-state').getByText('Locked').waitFor();
+  const turnedAway = run(['join', '--json', '--name', 'dave', link], { SSC_PASSPHRASE: pass });
+  check(await turnedAway.exited === 5, 'a joiner got into a locked session: ' + turnedAway.out + turnedAway.err);
+  await alice.locator('#p-lock').click();
+  await alice.locator('#p-state').getByText('Open').waitFor();
 
   // Bob talks: Enter sends, Shift+Enter makes two lines, two messages.
   await bob.locator('#send').fill('hello from bob');
@@ -156,6 +170,21 @@ try {
   await bob.locator('#log li.msg', { hasText: 'hello from bob' }).waitFor();
   await bob.locator('.member', { hasText: 'alice' }).getByText('verified').waitFor();
 
+  // A second tab takes the seat; the first says so and can take it back,
+  // and closing the second leaves the first in the session.
+  const bob2 = await context.newPage();
+  watch(bob2, 'bob2');
+  await bob2.goto(bob.url());
+  await bob2.locator('#log li.msg', { hasText: 'hello from bob' }).waitFor();
+  await bob.getByText('open in another tab').waitFor();
+  await bob.getByRole('button', { name: 'Use it here' }).click();
+  await bob.locator('#log li.msg', { hasText: 'hello from bob' }).waitFor();
+  await bob2.getByText('open in another tab').waitFor();
+  await bob2.close();
+  await bob.locator('#send').fill('still here after the second tab');
+  await bob.keyboard.press('Enter');
+  await alice.locator('#log li.msg', { hasText: 'still here after the second tab' }).waitFor();
+
   // Keyboard only: Tab reaches a member's Verify, Enter opens the dialog,
   // Escape closes it, and the send box takes typing again.
   await bob.locator('.member', { hasText: 'alice' }).getByRole('button', { name: 'Message' }).focus();
@@ -186,6 +215,15 @@ try {
     check(await page.locator('#members').getByText(EVIL, { exact: true }).count() === 1, who + ': the HTML name is not shown as text');
   }
 
+  // The host kicks carol, after saying yes to the question.
+  await alice.locator('.member', { hasText: EVIL }).getByRole('button', { name: 'Kick' }).click();
+  await alice.locator('#confirm').getByText('Remove').waitFor();
+  await alice.locator('#k-yes').click();
+  await bob.locator('#log li', { hasText: 'left (kicked by the host)' }).waitFor();
+  check(await carol.exited === 5, 'carol was not told she was removed: ' + carol.err);
+  await bob.locator('#m-count', { hasText: '2' }).waitFor();
+  await alice.locator('#m-count', { hasText: '2' }).waitFor();
+
   // Screenshots: desktop light and dark, 360 px wide.
   await alice.screenshot({ path: join(artefacts, 'host-desktop.png') });
   await bob.screenshot({ path: join(artefacts, 'member-desktop.png') });
@@ -199,11 +237,13 @@ try {
 
   // The host ends the session: every page says so, every ssc exits 0.
   await alice.getByRole('button', { name: 'End session' }).click();
+  await alice.locator('#confirm').getByText('for everyone').waitFor();
+  await alice.locator('#k-yes').click();
   await bob.locator('#ended').getByText('session ended by the host').waitFor();
   await alice.locator('#ended').getByText('you ended the session').waitFor();
   await bob.screenshot({ path: join(artefacts, 'ended.png') });
   const codes = await Promise.race([
-    Promise.all([host.exited, bobProc.exited, carol.exited]),
+    Promise.all([host.exited, bobProc.exited]),
     new Promise((_, reject) => setTimeout(() => reject(new Error('ssc did not exit after the end')), 10000)),
   ]);
   check(codes.every((c) => c === 0), 'exit statuses ' + codes);

@@ -14,7 +14,7 @@ let members = [];
 let dmTo = '';
 let verifying = '';
 let retries = 0;
-let replaced = false;
+let confirmed = null; // what the confirm dialog's button does
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -54,13 +54,8 @@ function connect() {
     try { msg = JSON.parse(m.data); } catch { return; }
     receive(msg);
   };
-  ws.onclose = (ev) => {
+  ws.onclose = () => {
     ws = null;
-    if (ev.code === 4000) {
-      replaced = true;
-      waitText('This session is open in another tab now. Reload this page to use it here instead; closing the other tab without that ends the session in a few seconds.');
-      return;
-    }
     if (phase === 'ended') return;
     if (retries++ < 10) {
       setTimeout(connect, 1000);
@@ -73,7 +68,30 @@ function connect() {
 
 function waitText(t) {
   $('wait-text').textContent = t;
+  $('take').hidden = true;
   show('wait');
+}
+
+// standby: another tab took the seat. This one can take it back, and gets
+// it anyway when the other is closed.
+function standby() {
+  closeDialogs();
+  waitText('This session is open in another tab. Closing that tab brings it back here.');
+  $('take').hidden = false;
+  $('take').focus();
+}
+
+// reset forgets what the page shows: it took the seat, and everything
+// follows again.
+function reset() {
+  closeDialogs();
+  $('log').replaceChildren();
+  roster([]);
+  directTo('');
+}
+
+function closeDialogs() {
+  for (const d of document.querySelectorAll('dialog[open]')) d.close();
 }
 
 function send(obj) {
@@ -89,6 +107,8 @@ function receive(msg) {
     case 'state': return state(msg);
     case 'members': return roster(msg.members || []);
     case 'verify': return openVerify(msg.name, msg.number || []);
+    case 'replaced': return standby();
+    case 'reset': return reset();
     default: return entry(msg);
   }
 }
@@ -123,12 +143,20 @@ function form(st) {
   show('form');
   const f = st.form || {};
   const joining = st.phase === 'joining';
+  const hosting = !!f.hosting;
   if (!$('f-name').value) $('f-name').value = f.name || '';
   if (!$('f-link').value) $('f-link').value = f.link || '';
-  $('f-pass-row').hidden = !f.askPassphrase;
-  $('f-pass').required = !!f.askPassphrase;
+  if (!$('f-title').value) $('f-title').value = f.title || '';
+  $('f-heading').textContent = hosting ? 'Start a session' : 'Join a session';
+  $('f-title-row').hidden = !hosting;
+  $('f-link-row').hidden = hosting;
+  $('f-pass-row').hidden = hosting || !f.askPassphrase;
+  $('f-pass').required = !$('f-pass-row').hidden;
+  $('f-hint').textContent = hosting
+    ? 'ssc makes the passphrase and shows it here once the session is open; nothing is kept after it ends.'
+    : 'The passphrase never leaves this machine: ssc proves it knows it without sending it.';
   $('f-submit').disabled = joining;
-  $('f-submit').textContent = joining ? 'Joining…' : 'Join';
+  $('f-submit').textContent = hosting ? (joining ? 'Starting…' : 'Start') : (joining ? 'Joining…' : 'Join');
   found(f);
   const p = $('f-problem');
   p.replaceChildren();
@@ -173,7 +201,9 @@ function submitJoin(e) {
   let bin = '';
   for (const b of bytes) bin += String.fromCharCode(b);
   bytes.fill(0);
-  const req = { type: 'join', name: $('f-name').value, link: $('f-link').value };
+  const req = { type: 'join', name: $('f-name').value };
+  if (!$('f-link-row').hidden) req.link = $('f-link').value;
+  if (!$('f-title-row').hidden && $('f-title').value.trim()) req.title = $('f-title').value;
   if (!$('f-pass-row').hidden) req.passphrase = btoa(bin);
   if (send(req)) pass.value = '';
 }
@@ -190,6 +220,11 @@ function panel(p) {
     list.append(li);
   }
   $('p-pass').textContent = p.passphrase || '';
+  $('p-state').textContent = p.locked ? 'Locked: nobody new can join, even with the passphrase.'
+    : 'Open: anyone with the link and the passphrase can join.';
+  $('p-state').classList.toggle('locked', !!p.locked);
+  $('p-lock').textContent = p.locked ? 'Unlock' : 'Lock';
+  $('p-lock').dataset.cmd = p.locked ? '/unlock' : '/lock';
 }
 
 function copyButton(text) {
@@ -225,7 +260,10 @@ function roster(list) {
       const row = el('div', 'row');
       row.append(action('Message', () => directTo(m.name)));
       row.append(action('Verify', () => send({ type: 'verify', name: m.name })));
-      if (isHost && !m.host) row.append(action('Kick', () => line('/kick ' + m.name), 'danger'));
+      if (isHost && !m.host) {
+        row.append(action('Kick', () => ask('Remove ' + m.name + ' from the session? They can come back with the passphrase unless you lock the session.',
+          'Kick', () => command('/kick ' + m.name)), 'danger'));
+      }
       li.append(row);
     }
     ul.append(li);
@@ -247,8 +285,19 @@ function directTo(name) {
   $('send').focus();
 }
 
-function line(text) {
-  send({ type: 'send', text: text });
+// command runs one command for a button: it does not wait behind lines
+// typed before it.
+function command(text) {
+  send({ type: 'command', text: text });
+}
+
+// ask asks before doing what cannot be undone.
+function ask(text, label, fn) {
+  $('k-text').textContent = text;
+  $('k-yes').textContent = label;
+  confirmed = fn;
+  $('confirm').showModal();
+  $('k-no').focus();
 }
 
 // note adds a line in the session's own voice.
@@ -339,10 +388,18 @@ document.addEventListener('DOMContentLoaded', () => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) submitSend(e);
   });
   $('to-clear').addEventListener('click', () => directTo(''));
-  $('c-leave').addEventListener('click', () => line(isHost ? '/end' : '/quit'));
+  $('c-leave').addEventListener('click', () => {
+    if (isHost) ask('End the session for everyone? Everything in it is gone for good.', 'End session', () => command('/end'));
+    else command('/quit');
+  });
   $('p-pass-copy').addEventListener('click', () => copy($('p-pass').textContent, $('p-pass-copy')));
-  for (const b of document.querySelectorAll('[data-cmd]')) b.addEventListener('click', () => line(b.dataset.cmd));
-  $('v-match').addEventListener('click', () => { line('/verified ' + verifying); $('verify').close(); });
+  $('p-lock').addEventListener('click', () => command($('p-lock').dataset.cmd || '/lock'));
+  $('p-new').addEventListener('click', () => command('/passphrase new'));
+  $('take').addEventListener('click', () => send({ type: 'take' }));
+  $('k-yes').addEventListener('click', () => { const fn = confirmed; confirmed = null; $('confirm').close(); if (fn) fn(); });
+  $('k-no').addEventListener('click', () => { confirmed = null; $('confirm').close(); });
+  $('confirm').addEventListener('close', () => { confirmed = null; });
+  $('v-match').addEventListener('click', () => { command('/verified ' + verifying); $('verify').close(); });
   $('v-cancel').addEventListener('click', () => $('verify').close());
   $('members-box').open = window.matchMedia('(min-width: 720px)').matches;
   connect();
