@@ -183,7 +183,7 @@ func (s *Session) hello(conn net.Conn, r *wire.Reader, from string, local bool) 
 	if keys.VerifyEntry(s.sessionID(), pub, name, h.Identity.Created, h.Identity.Sig) != nil || keys.CheckKEMKey(pub, h.KEMKey) != nil {
 		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseBadName})
 	}
-	limit := rate.Limit(MessageRate)
+	limit := rate.Limit(wire.MessageRate)
 	if s.cfg.NoRateLimit {
 		limit = rate.Inf
 	}

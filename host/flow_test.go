@@ -125,13 +125,13 @@ func TestBurstWithinLimitsRemovesNobody(t *testing.T) {
 			_, r := seat(t, s, fmt.Sprintf("slow%d", i))
 			slow = append(slow, record(r, time.Millisecond))
 		}
-		talkers := talk(t, s, 50, MessageBurst, 200)
+		talkers := talk(t, s, 50, wire.MessageBurst, 200)
 		synctest.Wait()
 		time.Sleep(time.Minute) // every reader catches up
 		synctest.Wait()
-		operator.check(t, "the operator", talkers, MessageBurst)
+		operator.check(t, "the operator", talkers, wire.MessageBurst)
 		for i, rec := range slow {
-			rec.check(t, fmt.Sprintf("slow%d", i), talkers, MessageBurst)
+			rec.check(t, fmt.Sprintf("slow%d", i), talkers, wire.MessageBurst)
 		}
 		closeAndWait(s, append(slow, operator)...)
 	})

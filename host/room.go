@@ -13,14 +13,6 @@ import (
 	"github.com/ssc-chat/ssc/wire"
 )
 
-// Per-member message rate (docs/protocol.md §4.4): a pasted block of
-// lines goes through at once, a sustained flood does not. Exported for
-// load generators that pace themselves to what the host allows.
-const (
-	MessageRate  = 5  // per second, sustained
-	MessageBurst = 40 // lines at once
-)
-
 // Key requests (§5.4): enough to seal to a whole room at once, then a few a
 // second.
 const (
@@ -35,7 +27,7 @@ type member struct {
 	since   time.Time
 	local   bool
 	conn    net.Conn
-	limiter *rate.Limiter // used only by the member's reader
+	limiter *rate.Limiter // chat lines (docs/protocol.md §4.4); used only by the member's reader
 	// keyLimiter bounds key requests, keyRefused is when the member was
 	// last told; both used only by the member's reader.
 	keyLimiter *rate.Limiter
@@ -56,7 +48,7 @@ func newMember(conn net.Conn, name string, now time.Time, local bool, id wire.Id
 		since:   now,
 		local:   local,
 		conn:    conn,
-		limiter: rate.NewLimiter(limit, MessageBurst),
+		limiter: rate.NewLimiter(limit, wire.MessageBurst),
 
 		keyLimiter: rate.NewLimiter(keyRate, keyBurst),
 		out:        newQueue(),

@@ -135,7 +135,7 @@ func TestFloodIsRateLimited(t *testing.T) {
 			}
 		}
 	}()
-	const sent = MessageBurst * 3
+	const sent = wire.MessageBurst * 3
 	for i := range sent {
 		if err := wire.Write(conn, say(fmt.Sprint(i))); err != nil {
 			t.Fatal(err)
@@ -145,7 +145,7 @@ func TestFloodIsRateLimited(t *testing.T) {
 	<-done
 	// A paste of a burst goes through whole; the flood beyond it does not,
 	// and the sender is told rather than disconnected.
-	if relayed < MessageBurst || relayed >= sent {
+	if relayed < wire.MessageBurst || relayed >= sent {
 		t.Fatalf("%d of %d lines relayed", relayed, sent)
 	}
 	if notices != sent-relayed {

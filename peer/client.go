@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/ssc-chat/ssc/keys"
 	"github.com/ssc-chat/ssc/sanitize"
 	"github.com/ssc-chat/ssc/wire"
@@ -23,6 +25,15 @@ const (
 	eventBuffer = 1024
 )
 
+// paceBurst is how many chat lines a client sends at once before pacing
+// them at wire.MessageRate (docs/protocol.md §4.4). The host counts a line
+// when it reads it, so lines held up on the way (a slow link, a host busy
+// with its operator's queue) can reach it closer together than they were
+// sent. Keeping the client's burst 8 below the host's leaves the host's
+// bucket at least 8 lines fuller than the client's: that many lines may
+// bunch up before the host would drop one.
+const paceBurst = wire.MessageBurst - 8
+
 // Config is what joining needs. It prints without the passphrase.
 type Config struct {
 	// Name is how others will see this member (1 to 32 characters).
@@ -34,6 +45,10 @@ type Config struct {
 	Pin *keys.Fingerprint
 	// Dial opens the TCP connection; nil means a net.Dialer.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Unpaced sends every line at once instead of pacing Say, Act and
+	// Direct to the host's rate: for load generators that pace themselves
+	// or whose host has its limit lifted. ssc never sets it.
+	Unpaced bool
 }
 
 // String describes cfg with the passphrase redacted.
@@ -42,7 +57,7 @@ func (cfg Config) String() string {
 	if cfg.Pin != nil {
 		pin = cfg.Pin.Short()
 	}
-	return fmt.Sprintf("peer.Config{Name: %q, Passphrase: redacted, Pin: %s}", cfg.Name, pin)
+	return fmt.Sprintf("peer.Config{Name: %q, Passphrase: redacted, Pin: %s, Unpaced: %v}", cfg.Name, pin, cfg.Unpaced)
 }
 
 // GoString is String, so that %#v does not print the passphrase either.
@@ -59,6 +74,7 @@ type Client struct {
 	sessionID   []byte           // what every member signs under
 	roster      *roster          // the one owner of what this client believes about members
 	reader      *wire.Reader     // frames from the host; only the reader goroutine uses it
+	pace        *rate.Limiter    // chat lines, below the host's limit; waited on outside wmu
 
 	wmu     sync.Mutex // serialises writes and guards the keys' use
 	counter uint64     // last counter this member signed; guarded by wmu
@@ -106,6 +122,9 @@ func Join(ctx context.Context, addr string, cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("peer: admission to %s: %w", addr, cerr)
 		}
 		return nil, err
+	}
+	if cfg.Unpaced {
+		c.pace.SetLimit(rate.Inf)
 	}
 	return c, nil
 }
@@ -240,6 +259,7 @@ func greet(ctx context.Context, conn net.Conn, name string, id *keys.Identity, f
 		sessionID:   w.SessionID,
 		roster:      ros,
 		reader:      r,
+		pace:        rate.NewLimiter(wire.MessageRate, paceBurst),
 		events:      make(chan Event, eventBuffer),
 		quit:        make(chan struct{}),
 		done:        make(chan struct{}),
@@ -280,7 +300,10 @@ func (c *Client) Members() []Member { return c.roster.list() }
 func (c *Client) Member(name string) (Member, bool) { return c.roster.find(name) }
 
 // Say sends a chat line, signed with this member's key. It comes back as
-// a message event with Self set once the host has relayed it.
+// a message event with Self set once the host has relayed it. Say, Act and
+// Direct share one pace: a burst of lines goes at once, then they wait
+// their turn at the rate the host accepts (see SendDelay), so that a pasted
+// block arrives whole. Waiting ends with ctx, or with ErrClosed.
 func (c *Client) Say(ctx context.Context, text string) error { return c.say(ctx, text, false) }
 
 // Act sends an action, as /me does.
@@ -399,10 +422,49 @@ func (c *Client) takeSent(counter uint64) (sentDirect, bool) {
 	return sent, ok
 }
 
-// sendSigned numbers one message with the next counter, has build sign
-// (and seal) it, and sends it, all under wmu: counters go out in order and
-// the keys are not wiped meanwhile.
+// SendDelay is how long a line sent now would wait for its turn: zero
+// within the burst, then a fifth of a second for each line already waiting.
+func (c *Client) SendDelay() time.Duration {
+	if c.pace.Limit() == rate.Inf {
+		return 0
+	}
+	short := 1 - c.pace.Tokens()
+	if short <= 0 {
+		return 0
+	}
+	return time.Duration(short / float64(c.pace.Limit()) * float64(time.Second))
+}
+
+// wait holds a chat line until the pace lets it go. It takes no lock, so
+// that Close and other writes proceed meanwhile.
+func (c *Client) wait(ctx context.Context) error {
+	r := c.pace.Reserve()
+	d := r.Delay()
+	if d == 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		r.Cancel() // the turn goes to the next line
+		return ctx.Err()
+	case <-c.quit:
+		return ErrClosed
+	case <-c.done:
+		return ErrClosed
+	}
+}
+
+// sendSigned waits for the line's turn, then numbers it with the next
+// counter, has build sign (and seal) it, and sends it, all under wmu:
+// counters go out in order and the keys are not wiped meanwhile.
 func (c *Client) sendSigned(ctx context.Context, build func(counter uint64) (wire.Message, error)) error {
+	if err := c.wait(ctx); err != nil {
+		return err
+	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.wiped {

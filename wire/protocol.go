@@ -36,6 +36,14 @@ const (
 	MaxSealed = MaxBody + 2048
 )
 
+// Per-member message rate (§4.4): the host relays a burst of MessageBurst
+// chat lines (Say and Direct) from one member at once, then MessageRate a
+// second, and drops the rest with a Notice.
+const (
+	MessageRate  = 5  // lines per second, sustained
+	MessageBurst = 40 // lines at once
+)
+
 // Sizes of the end-to-end layer's public values (§5.1).
 const (
 	SignKeySize   = 32

@@ -36,8 +36,8 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/keys"
+	"github.com/ssc-chat/ssc/wire"
 )
 
 // run is one load test.
@@ -222,7 +222,7 @@ func (r *run) pacer() func(context.Context) error {
 	case r.unlimited:
 		return func(context.Context) error { return nil }
 	}
-	return rate.NewLimiter(host.MessageRate, host.MessageBurst).Wait
+	return rate.NewLimiter(wire.MessageRate, wire.MessageBurst).Wait
 }
 
 // settle waits until every member has received every line that the host

@@ -69,7 +69,9 @@ func (r *run) join(ctx context.Context, i int) (*member, error) {
 func (m *member) connect(ctx context.Context) error {
 	pass := append([]byte(nil), m.run.passphrase...)
 	if !m.run.light {
-		c, err := peer.Join(ctx, m.run.addr, peer.Config{Name: m.name, Passphrase: pass})
+		// Unpaced: send paces every member itself (run.pacer), and latency
+		// is counted from there.
+		c, err := peer.Join(ctx, m.run.addr, peer.Config{Name: m.name, Passphrase: pass, Unpaced: true})
 		m.client = c
 		return err
 	}
