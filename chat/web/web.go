@@ -69,6 +69,7 @@ type Server struct {
 
 	refreshing sync.Mutex    // one refresh at a time, so that an older roster never replaces a newer one
 	dirty      chan struct{} // capacity 1: the members or the panel may have changed
+	out        *outbox       // lines typed in the page, waiting for their turn
 
 	mu     sync.Mutex
 	st     state // what the page shows; encoded into the hub on change
@@ -103,6 +104,7 @@ func New(opts Options) (*Server, error) {
 		grace: opts.Grace,
 		forms: make(chan Answer),
 		dirty: make(chan struct{}, 1),
+		out:   newOutbox(),
 		gone:  make(chan struct{}),
 		conns: map[*websocket.Conn]struct{}{},
 		st:    state{Type: "state", Phase: "wait"},
@@ -275,8 +277,9 @@ func (s *Server) Run(ctx context.Context, ch *chat.Chat, hc chat.HostControl) (p
 	s.mu.Unlock()
 	s.refresh()
 	stop := make(chan struct{})
-	var refresher sync.WaitGroup
-	refresher.Go(func() { s.refresher(stop) })
+	var workers sync.WaitGroup
+	workers.Go(func() { s.refresher(stop) })
+	workers.Go(func() { s.sender(ctx, ch, stop) })
 	var last peer.Event
 	gone := s.gone
 	events := c.Events()
@@ -296,7 +299,8 @@ func (s *Server) Run(ctx context.Context, ch *chat.Chat, hc chat.HostControl) (p
 		}
 	}
 	close(stop)
-	refresher.Wait()
+	workers.Wait()
+	s.out.drop()
 	s.refresh()
 	s.mu.Lock()
 	s.st.Phase, s.st.End = "ended", lines(ch.Describe(last))
@@ -591,65 +595,20 @@ func (s *Server) handle(ctx context.Context, conn *websocket.Conn, sk *sock, req
 		return
 	case ch == nil:
 	case req.Type == "send":
-		s.send(ctx, ch, req.Text)
+		s.queue("", req.Text)
+	case req.Type == "direct":
+		if req.Name != "" && !strings.ContainsAny(req.Name, "\r\n") {
+			s.queue(req.Name, req.Text)
+		}
 	case req.Type == "command":
 		// A button's command, one line: it does not wait behind typed lines.
 		if !strings.ContainsAny(req.Text, "\r\n") {
-			s.send(ctx, ch, req.Text)
+			s.do(ctx, ch, typed{text: req.Text})
 		}
-	case req.Type == "direct":
-		s.direct(ctx, ch, req.Name, req.Text)
 	case req.Type == "verify":
 		s.verify(ctx, conn, ch, req.Name)
 	}
 	keys.Wipe(req.Passphrase)
-}
-
-// send carries out each line of text as if typed in the console.
-func (s *Server) send(ctx context.Context, ch *chat.Chat, text string) {
-	for line := range strings.SplitSeq(text, "\n") {
-		out, err := ch.Do(ctx, line)
-		if strings.HasPrefix(strings.TrimSpace(line), "/passphrase") {
-			// Marked once the command has run, so that the refresh below
-			// reads the passphrase it left.
-			s.mu.Lock()
-			s.rotated = true
-			s.mu.Unlock()
-		}
-		switch {
-		case errors.Is(err, chat.ErrQuit), errors.Is(err, peer.ErrClosed):
-			return
-		case err != nil:
-			s.log(entry{Type: "error", Lines: lines(err.Error())})
-		case out != "":
-			s.log(entry{Type: "output", Lines: lines(out)})
-		}
-		s.touch()
-	}
-}
-
-// direct sends each line of text to the member the user chose, by its exact
-// name; a line that is a command runs as one.
-func (s *Server) direct(ctx context.Context, ch *chat.Chat, to, text string) {
-	for line := range strings.SplitSeq(text, "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		if strings.HasPrefix(line, "/") {
-			s.send(ctx, ch, line)
-			continue
-		}
-		out, err := ch.Direct(ctx, to, line)
-		switch {
-		case errors.Is(err, peer.ErrClosed):
-			return
-		case err != nil:
-			s.log(entry{Type: "error", Lines: lines(err.Error())})
-		case out != "":
-			s.log(entry{Type: "output", Lines: lines(out)})
-		}
-		s.touch()
-	}
 }
 
 // verify answers the page's verify dialog with the safety number to
@@ -661,7 +620,7 @@ func (s *Server) verify(ctx context.Context, conn *websocket.Conn, ch *chat.Chat
 	}
 	number, err := ch.Client().SafetyNumber(name)
 	if err != nil || len(number) < keys.MemberFingerprintDigits {
-		s.send(ctx, ch, "/verify "+name)
+		s.do(ctx, ch, typed{text: "/verify " + name})
 		return
 	}
 	b, _ := json.Marshal(entry{Type: "verify", Name: sanitize.Text(name), Number: []string{

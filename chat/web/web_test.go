@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/host/hosttest"
 	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/wire"
 )
 
 func newServer(t *testing.T, opts Options) *Server {
@@ -465,5 +467,74 @@ func TestSecondTab(t *testing.T) {
 		return m["phase"] == "ended"
 	})
 	third.Wait("the end on the tab on standby", is("phase", "ended"))
+	<-done
+}
+
+// A pasted block goes out whole, in order, at the rate the session takes;
+// the page is told the lines wait, and a button's command does not wait
+// behind them.
+func TestPasteGoesOutWhole(t *testing.T) {
+	h := hosttest.Start(t, host.Config{SessionName: "web", Passphrase: []byte("pass")})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	watcher, err := peer.Join(ctx, h.Addr, peer.Config{Name: "watcher", Passphrase: []byte("pass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watcher.Close()
+	member, err := peer.Join(ctx, h.Addr, peer.Config{Name: "bob", Passphrase: []byte("pass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer member.Close()
+	s := newServer(t, Options{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Run(ctx, chat.New(member, nil), nil)
+	}()
+	p := openPage(t, s)
+	p.Wait("the chat", is("phase", "chat"))
+
+	const n = wire.MessageBurst + 5 // past the client's burst, and the host's
+	var block []string
+	for i := range n {
+		block = append(block, fmt.Sprintf("line %d", i))
+	}
+	p.Send(map[string]string{"type": "send", "text": strings.Join(block, "\n")})
+	p.Wait("word that lines wait", func(m map[string]any) bool {
+		l, _ := m["lines"].([]any)
+		return m["type"] == "notice" && len(l) == 1 && strings.Contains(l[0].(string), "wait their turn")
+	})
+	p.Send(map[string]string{"type": "command", "text": "/count"})
+	last := fmt.Sprintf("line %d", n-1)
+	p.Wait("/count's answer", func(m map[string]any) bool {
+		if m["text"] == last {
+			t.Fatal("the command waited behind the pasted lines")
+		}
+		l, _ := m["lines"].([]any)
+		return m["type"] == "output" && len(l) == 1 && l[0] == "2 members here"
+	})
+	for i := 0; i < n; {
+		select {
+		case ev := <-watcher.Events():
+			if ev.Kind != peer.KindMessage {
+				continue
+			}
+			if want := fmt.Sprintf("line %d", i); ev.Text != want {
+				t.Fatalf("the room got %q, want %q", ev.Text, want)
+			}
+			i++
+		case <-ctx.Done():
+			t.Fatalf("the room got %d of %d lines", i, n)
+		}
+	}
+	p.Send(map[string]string{"type": "command", "text": "/quit"})
+	p.Wait("the end", func(m map[string]any) bool {
+		if m["type"] == "notice" && strings.Contains(fmt.Sprint(m["lines"]), "faster than the session allows") {
+			t.Fatal("the host refused a pasted line")
+		}
+		return m["phase"] == "ended"
+	})
 	<-done
 }

@@ -203,6 +203,15 @@ try {
   await bob.keyboard.press('Enter');
   await bob.getByText('-- 3 members here').waitFor();
 
+  // A pasted block goes out whole, at the rate the session takes.
+  const block = Array.from({ length: 45 }, (_, i) => 'pasted ' + i).join('\n');
+  await bob.locator('#send').fill(block);
+  await bob.keyboard.press('Enter');
+  await bob.getByText('wait their turn').waitFor();
+  await alice.locator('#log li.msg', { hasText: 'pasted 44' }).waitFor({ timeout: 20000 });
+  check(await alice.locator('#log li.msg', { hasText: /pasted \d+$/ }).count() === 45, 'a pasted line was lost');
+  check(await bob.getByText('faster than the session allows').count() === 0, 'the host refused a pasted line');
+
   // Nothing a peer sent became an element, a handler or a script.
   for (const [who, page] of [['bob', bob], ['alice', alice]]) {
     const found = await page.evaluate(() => ({
