@@ -17,6 +17,7 @@ import (
 
 	"github.com/ssc-chat/ssc/chat"
 	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/wire"
 )
 
 // Options are the choices the command line makes for the console.
@@ -211,6 +212,7 @@ func (s *screen) resize(fd int) {
 // readLines hands typed lines to the chat until the user leaves, and shows
 // what commands answer.
 func (s *screen) readLines(ctx context.Context) {
+	told := false // that lines wait their turn, since the last went at once
 	for {
 		line, err := s.t.ReadLine()
 		if err != nil {
@@ -222,6 +224,14 @@ func (s *screen) readLines(ctx context.Context) {
 		}
 		if sendsChat(line) {
 			s.eraseSent(line)
+			switch wait := s.ch.Client().SendDelay(); {
+			case wait == 0:
+				told = false
+			case !told:
+				// A pasted block: the client paces it to what the session takes.
+				told = true
+				s.show(s.r.output(fmt.Sprintf("your lines wait their turn: the session takes %d a second; the rest follow", wire.MessageRate)))
+			}
 		}
 		out, err := s.ch.Do(ctx, line)
 		switch {

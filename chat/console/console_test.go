@@ -5,6 +5,7 @@ package console
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -311,5 +312,30 @@ func TestRunMarksOnlyTheHost(t *testing.T) {
 		t.Errorf("a member's line does not start with its own unmarked name:\n%q", k.screen())
 	}
 	k.typeKeys("\x04")
+	k.result()
+}
+
+// A pasted block goes out whole, in order, and the screen says that its
+// lines wait their turn instead of the host refusing them.
+func TestRunPastedBlock(t *testing.T) {
+	_, _, opEvents, alice := startRoom(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	k := startConsole(t, ctx, alice, Options{})
+	from := k.ready()
+	const n = 40 // past the client's burst
+	var block strings.Builder
+	for i := range n {
+		fmt.Fprintf(&block, "pasted %d\r", i)
+	}
+	k.typeKeys(block.String())
+	k.waitFor("wait their turn", from)
+	for i := range n {
+		opEvents.Wait(t, fmt.Sprintf("line %d", i), peertest.Message("alice", fmt.Sprintf("pasted %d", i)))
+	}
+	if strings.Contains(k.screen(), "faster than the session allows") {
+		t.Fatalf("the host refused a pasted line; screen:\n%q", k.screen())
+	}
+	k.typeKeys("/quit\r")
 	k.result()
 }
