@@ -209,13 +209,13 @@ func (s *Session) sendLocked(m *member, frame []byte) {
 	}
 }
 
-// allow applies the member's rate limit, telling it when a line is refused.
+// allow applies the member's rate limit by waiting for the line's turn: the
+// member's connection is read no faster than the rate, so a flood slows its
+// sender down through TCP and nobody else, and no line is dropped, even
+// when lines sent in time arrive bunched after a stall on the way. It is
+// false only when the session is closing.
 func (s *Session) allow(m *member) bool {
-	if m.limiter.Allow() {
-		return true
-	}
-	s.tell(m, "message not sent: you are sending faster than the session allows; wait a few seconds")
-	return false
+	return m.limiter.Wait(s.ctx) == nil
 }
 
 // broadcastLocked queues frame for every member. A member that has stalled

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -113,44 +114,91 @@ func drain(r *wire.Reader, messages chan<- struct{}) {
 	}
 }
 
+// A flood is read at the rate limit: the burst goes at once, the rest at 5
+// a second, every line in the end and in order, no notice and nobody
+// removed; and a member who talks meanwhile is not slowed by it.
 func TestFloodIsRateLimited(t *testing.T) {
-	s := newTestSession(t)
-	conn, r := seat(t, s, "flooder")
-	var notices, relayed int
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			msg, err := r.Next()
-			if err != nil {
-				return
-			}
-			switch msg := msg.(type) {
-			case *wire.Notice:
-				if strings.Contains(msg.Text, "faster than the session allows") {
-					notices++
+	synctest.Test(t, func(t *testing.T) {
+		s := newTestSession(t)
+		conn, r := seat(t, s, "flooder")
+		other, otherR := seat(t, s, "other")
+		var mu sync.Mutex
+		var relayed []string
+		var notices int
+		otherSaid := false
+		go func() {
+			for {
+				msg, err := otherR.Next()
+				if err != nil {
+					return
 				}
-			case *wire.ChatMessage:
-				relayed++
+				mu.Lock()
+				switch msg := msg.(type) {
+				case *wire.Notice:
+					notices++
+				case *wire.ChatMessage:
+					if msg.From == "flooder" {
+						relayed = append(relayed, string(msg.Body))
+					} else {
+						otherSaid = true
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+		go func() { // the flooder's own copies
+			for {
+				if _, err := r.Next(); err != nil {
+					return
+				}
+			}
+		}()
+		const sent = wire.MessageBurst * 3
+		go func() {
+			for i := range sent {
+				if wire.Write(conn, say(fmt.Sprint(i))) != nil {
+					return
+				}
+			}
+		}()
+		count := func() int {
+			synctest.Wait()
+			mu.Lock()
+			defer mu.Unlock()
+			return len(relayed)
+		}
+		if n := count(); n != wire.MessageBurst {
+			t.Fatalf("%d lines relayed at once, want the burst of %d", n, wire.MessageBurst)
+		}
+		wire.Write(other, say("meanwhile"))
+		time.Sleep(time.Second)
+		if n := count(); n > wire.MessageBurst+wire.MessageRate+1 {
+			t.Fatalf("%d lines relayed within a second, want at most %d", n, wire.MessageBurst+wire.MessageRate+1)
+		}
+		mu.Lock()
+		said := otherSaid
+		mu.Unlock()
+		if !said {
+			t.Fatal("another member was held up by the flood")
+		}
+		time.Sleep(time.Minute)
+		if n := count(); n != sent {
+			t.Fatalf("%d of %d lines relayed", n, sent)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for i, body := range relayed {
+			if body != fmt.Sprint(i) {
+				t.Fatalf("line %d is %q: out of order", i, body)
 			}
 		}
-	}()
-	const sent = wire.MessageBurst * 3
-	for i := range sent {
-		if err := wire.Write(conn, say(fmt.Sprint(i))); err != nil {
-			t.Fatal(err)
+		if notices != 0 {
+			t.Fatalf("%d notices, want none", notices)
 		}
-	}
-	wire.Write(conn, &wire.Bye{})
-	<-done
-	// A paste of a burst goes through whole; the flood beyond it does not,
-	// and the sender is told rather than disconnected.
-	if relayed < wire.MessageBurst || relayed >= sent {
-		t.Fatalf("%d of %d lines relayed", relayed, sent)
-	}
-	if notices != sent-relayed {
-		t.Fatalf("%d notices for %d refused lines", notices, sent-relayed)
-	}
+		s.Close()
+		conn.Close()
+		other.Close()
+	})
 }
 
 func TestProtocolViolationDropsOnlyTheOffender(t *testing.T) {

@@ -1,6 +1,7 @@
 package sessiontest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -8,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/ssc-chat/ssc/host"
 	"github.com/ssc-chat/ssc/keys"
@@ -180,20 +182,128 @@ func TestPastedBlockArrivesWhole(t *testing.T) {
 }
 
 // An unpaced client is held to the host's limit by the host itself: beyond
-// the burst its lines are dropped, and it is told about each.
-func TestUnpacedMemberMeetsTheHostLimit(t *testing.T) {
+// the burst it reads the client's lines at the rate, so sending them takes
+// that long, and every one arrives, in order, with no notice.
+func TestUnpacedMemberIsHeldToTheRate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := startPipeRoom(t)
 		bob := r.join(t, peer.Config{Name: "bob", Unpaced: true})
+		time.Sleep(time.Minute) // the host's bucket is full
 		const lines = wire.MessageBurst + 10
+		start := time.Now()
 		say(t, bob, lines)
+		took := time.Since(start)
+		time.Sleep(time.Second) // the last line waits its turn
 		synctest.Wait()
-
-		if got := linesFrom(queued(r.operator), "bob"); len(got) != wire.MessageBurst {
-			t.Errorf("the room got %d of bob's %d lines sent at once, want the host's burst of %d", len(got), lines, wire.MessageBurst)
+		// The pipe hands a line over when the host reads it: the last one
+		// was read a fifth of a second after the one before, past the burst.
+		if least := (lines-wire.MessageBurst-1)*time.Second/wire.MessageRate; took < least {
+			t.Errorf("the host read %d lines in %s, faster than its rate allows (%s)", lines, took, least)
 		}
-		if n := notices(queued(bob)); n != lines-wire.MessageBurst {
-			t.Errorf("bob was told of %d dropped lines, want %d", n, lines-wire.MessageBurst)
+		got := linesFrom(queued(r.operator), "bob")
+		if len(got) != lines {
+			t.Errorf("the room got %d of bob's %d lines", len(got), lines)
+		}
+		for i, text := range got {
+			if want := fmt.Sprintf("line %d", i); text != want {
+				t.Fatalf("the room's line %d from bob is %q, want %q", i, text, want)
+			}
+		}
+		if n := notices(queued(bob)); n != 0 {
+			t.Errorf("bob was told %d times that a line was not sent", n)
+		}
+	})
+}
+
+// laggy is a connection whose writes wait in a buffer, as in a kernel's,
+// and are not delivered while it is stalled: a link that hiccups.
+type laggy struct {
+	net.Conn
+	mu      sync.Mutex
+	buf     [][]byte
+	stalled bool
+	wake    chan struct{} // capacity 1
+	done    chan struct{}
+}
+
+func (l *laggy) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	l.buf = append(l.buf, bytes.Clone(p))
+	l.mu.Unlock()
+	l.poke()
+	return len(p), nil
+}
+
+func (l *laggy) poke() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (l *laggy) stall(on bool) {
+	l.mu.Lock()
+	l.stalled = on
+	l.mu.Unlock()
+	l.poke()
+}
+
+// deliver writes what is buffered to the pipe whenever not stalled.
+func (l *laggy) deliver() {
+	for {
+		l.mu.Lock()
+		var next []byte
+		if !l.stalled && len(l.buf) > 0 {
+			next, l.buf = l.buf[0], l.buf[1:]
+		}
+		l.mu.Unlock()
+		if next == nil {
+			select {
+			case <-l.wake:
+				continue
+			case <-l.done:
+				return
+			}
+		}
+		if _, err := l.Conn.Write(next); err != nil {
+			return
+		}
+	}
+}
+
+// Lines paced by their sender but held up on the way reach the host
+// bunched, past its burst: they wait their turn there, and none is lost.
+func TestStalledPasteArrivesWhole(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := startPipeRoom(t)
+		var link *laggy
+		dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := r.ln.dial(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			link = &laggy{Conn: c, wake: make(chan struct{}, 1), done: make(chan struct{})}
+			go link.deliver()
+			return link, nil
+		}
+		bob, err := peer.Join(context.Background(), "pipe", peer.Config{Name: "bob", Passphrase: []byte(passphrase), Dial: dial})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer close(link.done)
+		defer bob.Close()
+		time.Sleep(time.Minute) // idle: every bucket is full
+		link.stall(true)
+		time.AfterFunc(3*time.Second, func() { link.stall(false) })
+		const lines = 60
+		say(t, bob, lines)
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		if got := linesFrom(queued(r.operator), "bob"); len(got) != lines {
+			t.Errorf("the room got %d of bob's %d lines", len(got), lines)
+		}
+		if n := notices(queued(bob)); n != 0 {
+			t.Errorf("bob was told %d times that a line was not sent", n)
 		}
 	})
 }
