@@ -197,7 +197,7 @@ func TestUnpacedMemberIsHeldToTheRate(t *testing.T) {
 		synctest.Wait()
 		// The pipe hands a line over when the host reads it: the last one
 		// was read a fifth of a second after the one before, past the burst.
-		if least := (lines-wire.MessageBurst-1)*time.Second/wire.MessageRate; took < least {
+		if least := (lines - wire.MessageBurst - 1) * time.Second / wire.MessageRate; took < least {
 			t.Errorf("the host read %d lines in %s, faster than its rate allows (%s)", lines, took, least)
 		}
 		got := linesFrom(queued(r.operator), "bob")
