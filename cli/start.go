@@ -73,6 +73,7 @@ func start(c *cli.Context, io *stdio) error {
 	}
 	defer s.Close()
 	if err := s.open(c.Context); err != nil {
+		s.failed(err)
 		return err
 	}
 	return s.run(c.Context)
@@ -133,44 +134,62 @@ func newStarter(c *cli.Context, io *stdio) (*starter, error) {
 		return nil, &userError{code: exitUsage, msg: "not a terminal", hint: "use --json to drive ssc from a script or a pipe"}
 	}
 	var err error
+	// Read before the page asks for a name, so that a missing file is
+	// said at once, on the terminal that named it.
+	if s.pass, err = passphraseFrom(c.String("passphrase-file")); err != nil {
+		return nil, err
+	}
+	if err := s.gather(c); err != nil {
+		s.failed(err)
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// gather asks for the name and the title, and checks or makes the passphrase.
+func (s *starter) gather(c *cli.Context) error {
+	var err error
 	if s.uiMode && c.String("name") == "" {
 		// Someone who chats in the browser may never look at the terminal.
 		if err := s.askInPage(c.Context); err != nil {
-			s.Close()
-			return nil, err
+			return err
 		}
 	} else {
-		if s.name, err = askName(c.Context, io, c.String("name"), s.jsonMode, "host"); err != nil {
-			return nil, err
+		if s.name, err = askName(c.Context, s.io, c.String("name"), s.jsonMode, "host"); err != nil {
+			return err
 		}
 		if s.title, err = sessionTitle(c.String("title"), c.IsSet("title"), s.name); err != nil {
-			return nil, err
+			return err
 		}
-	}
-	if s.pass, err = passphraseFrom(c.String("passphrase-file")); err != nil {
-		s.Close()
-		return nil, err
 	}
 	if s.pass == nil {
 		// keys returns a string, which cannot be wiped; p is not kept.
 		p, err := keys.GeneratePassphrase()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		s.pass, s.generated = []byte(p), true
 		s.strength = generatedStrength(s.pass)
-		return s, nil
+		return nil
 	}
 	g, warn, err := checkStrength(s.pass, c.Bool(weakFlag), s.name, s.title)
 	if err != nil {
-		s.Close()
-		return nil, err
+		return err
 	}
 	if warn != nil {
 		s.warnings = append(s.warnings, warn)
 	}
 	s.strength = g
-	return s, nil
+	return nil
+}
+
+// failed shows on the page, when there is one, why the session could not
+// open: the person may be looking only at the browser.
+func (s *starter) failed(err error) {
+	if s.srv != nil && !errors.Is(err, errLeft) {
+		s.srv.Fail(words(err))
+	}
 }
 
 // askInPage serves the page and has its form ask for the host's name and

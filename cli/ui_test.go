@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -274,5 +275,31 @@ func TestStartUIAsksName(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("ssc did not exit after /end")
+	}
+}
+
+// When the session cannot open after the page asked for the name, the
+// page says why, not only the terminal.
+func TestStartUIShowsWhyItStopped(t *testing.T) {
+	pass := filepath.Join(t.TempDir(), "pass")
+	if err := os.WriteFile(pass, []byte("password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, _, errOut, status := runUI(t, "start", "--ui", "--listen", "127.0.0.1:0", "--no-mdns", "--passphrase-file", pass)
+	p := webtest.Open(t, url)
+	p.Wait("the form", func(m map[string]any) bool { return m["phase"] == "form" })
+	p.Send(map[string]string{"type": "join", "name": "ann"})
+	st := p.Wait("why it stopped", func(m map[string]any) bool { return m["phase"] == "failed" })
+	if why := fmt.Sprint(st["end"]); !strings.Contains(why, "too easy to guess") || strings.Contains(why, "password") {
+		t.Fatalf("the page says %q; want why, without the passphrase", why)
+	}
+	select {
+	case code := <-status:
+		status <- code
+		if code != exitUsage {
+			t.Fatalf("exit status %d, want %d; stderr:\n%s", code, exitUsage, errOut)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ssc did not exit")
 	}
 }

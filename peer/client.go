@@ -423,7 +423,8 @@ func (c *Client) takeSent(counter uint64) (sentDirect, bool) {
 }
 
 // SendDelay is how long a line sent now would wait for its turn: zero
-// within the burst, then a fifth of a second for each line already waiting.
+// within the burst, then 1/wire.MessageRate of a second for each line
+// already waiting.
 func (c *Client) SendDelay() time.Duration {
 	if c.pace.Limit() == rate.Inf {
 		return 0
@@ -449,7 +450,9 @@ func (c *Client) wait(ctx context.Context) error {
 	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		r.Cancel() // the turn goes to the next line
+		// Gives the turn back when no later line reserved one since;
+		// otherwise later lines keep their times, which only errs slow.
+		r.Cancel()
 		return ctx.Err()
 	case <-c.quit:
 		return ErrClosed

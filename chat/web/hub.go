@@ -139,6 +139,19 @@ func (h *hub) seatLocked(s *sock) {
 	s.poke()
 }
 
+// standBy puts s on standby, unless nobody holds the seat: then s takes it.
+func (h *hub) standBy(s *sock) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cur == nil {
+		h.seatLocked(s)
+		return
+	}
+	s.replaced, s.told = true, false
+	h.standby = append(h.standby, s)
+	s.poke()
+}
+
 // unseat forgets s, whose socket closed. When s held the seat, the newest
 // socket on standby takes it; unseat reports whether none was left to.
 func (h *hub) unseat(s *sock) (empty bool) {

@@ -29,21 +29,27 @@ type typed struct {
 // page's socket (its buttons, the verify dialog, another tab taking the
 // seat) nor a reload, which would drop what was still waiting.
 type outbox struct {
-	mu    sync.Mutex
-	lines []typed
-	told  bool          // the page was told lines wait, since the outbox was last empty
-	wake  chan struct{} // capacity 1: lines were added
+	mu     sync.Mutex
+	lines  []typed
+	told   bool          // the page was told lines wait, since the outbox was last empty
+	closed bool          // the member left: nothing more goes out
+	unsent int           // lines still waiting when it closed
+	wake   chan struct{} // capacity 1: lines were added
 }
 
 func newOutbox() *outbox { return &outbox{wake: make(chan struct{}, 1)} }
 
-// add queues lines, and returns how many did not fit.
-func (o *outbox) add(to string, text string) (dropped int) {
+// add queues lines, and returns how many did not fit and how many are
+// longer than any message may be (which would only fail when their turn
+// came, and meanwhile hold up to a frame each).
+func (o *outbox) add(to string, text string) (dropped, long int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for line := range strings.SplitSeq(text, "\n") {
 		switch {
-		case strings.TrimSpace(line) == "":
+		case strings.TrimSpace(line) == "" || o.closed:
+		case len(line) > wire.MaxText:
+			long++
 		case len(o.lines) >= maxWaiting:
 			dropped++
 		default:
@@ -54,7 +60,7 @@ func (o *outbox) add(to string, text string) (dropped int) {
 	case o.wake <- struct{}{}:
 	default:
 	}
-	return dropped
+	return dropped, long
 }
 
 // next takes the oldest line, and says how many still wait behind it.
@@ -80,18 +86,26 @@ func (o *outbox) tell() bool {
 	return first
 }
 
-func (o *outbox) drop() {
+// close forgets the lines still waiting and takes no more: the member
+// left. It returns how many lines were left unsent in all.
+func (o *outbox) close() (unsent int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.unsent += len(o.lines)
 	clear(o.lines)
-	o.lines = nil
+	o.lines, o.closed = nil, true
+	return o.unsent
 }
 
 // queue adds what the page typed to the outbox, saying on the page what
 // did not fit.
 func (s *Server) queue(to, text string) {
-	if n := s.out.add(to, text); n > 0 {
-		s.log(entry{Type: "error", Lines: []string{fmt.Sprintf("%d lines not sent: %d wait their turn already; send the rest once those are out", n, maxWaiting)}})
+	dropped, long := s.out.add(to, text)
+	if long > 0 {
+		s.log(entry{Type: "error", Lines: []string{fmt.Sprintf("%d lines not sent: a message holds at most %d bytes; split them", long, wire.MaxText)}})
+	}
+	if dropped > 0 {
+		s.log(entry{Type: "error", Lines: []string{fmt.Sprintf("%d lines not sent: %d wait their turn already; send the rest once those are out", dropped, maxWaiting)}})
 	}
 }
 
@@ -114,7 +128,7 @@ func (s *Server) sender(ctx context.Context, ch *chat.Chat, stop <-chan struct{}
 				behind+1, wire.MessageRate, int((all+time.Second-1)/time.Second))}})
 		}
 		if !s.do(ctx, ch, t) {
-			s.out.drop() // the member has left: nothing more goes out
+			s.out.close() // the member has left: nothing more goes out
 		}
 	}
 }

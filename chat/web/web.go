@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -159,7 +160,19 @@ func (s *Server) Close() error {
 	err := s.http.Close()
 	s.wg.Wait()
 	s.hub.wipe()
+	s.out.close()
 	return err
+}
+
+// Fail shows why ssc stopped before the chat began (the session could not
+// open, say), and waits a little for the page to be told.
+func (s *Server) Fail(why string) {
+	s.mu.Lock()
+	s.st.Phase, s.st.Form, s.st.End = "failed", nil, lines(why)
+	s.mu.Unlock()
+	s.publishState()
+	s.hub.end()
+	s.flush()
 }
 
 func (s *Server) file(name, ctype string) http.HandlerFunc {
@@ -260,7 +273,8 @@ func (s *Server) Offer(found []Found) {
 }
 
 // Run shows ch's session on the page until it ends, and returns the final
-// (end) event. Lines from the page go through ch.Do. hc, non-nil only for
+// (end) event. Lines typed in the page wait their turn in an outbox, then
+// go through ch.Do (or ch.Direct); buttons' commands run at once. hc, non-nil only for
 // the host's operator, fills the host's panel: the ways to join and the
 // passphrase. When the page is closed and not opened again within the
 // grace period, the member leaves (which, for the host's operator, ends
@@ -300,10 +314,13 @@ func (s *Server) Run(ctx context.Context, ch *chat.Chat, hc chat.HostControl) (p
 	}
 	close(stop)
 	workers.Wait()
-	s.out.drop()
+	unsent := s.out.close()
 	s.refresh()
 	s.mu.Lock()
 	s.st.Phase, s.st.End = "ended", lines(ch.Describe(last))
+	if unsent > 0 {
+		s.st.End = append(s.st.End, fmt.Sprintf("%d lines you typed were still waiting their turn, and were not sent", unsent))
+	}
 	s.st.Panel = nil
 	s.mu.Unlock()
 	s.publishState()
@@ -477,7 +494,13 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	sk := newSock()
-	s.hub.seat(sk)
+	if r.URL.Query().Has("standby") {
+		// A page on standby that lost its socket comes back on standby:
+		// it does not take the seat from the one holding it.
+		s.hub.standBy(sk)
+	} else {
+		s.hub.seat(sk)
+	}
 	writer := make(chan struct{})
 	go func() {
 		defer close(writer)
@@ -634,7 +657,7 @@ func (s *Server) verify(ctx context.Context, conn *websocket.Conn, ch *chat.Chat
 // state is what the page shows around the chat; it is sent whole when it changes.
 type state struct {
 	Type        string     `json:"type"`  // "state"
-	Phase       string     `json:"phase"` // "wait", "form", "joining", "chat", "ended"
+	Phase       string     `json:"phase"` // "wait", "form", "joining", "chat", "ended", "failed"
 	Form        *formState `json:"form,omitempty"`
 	Self        string     `json:"self,omitempty"`
 	Session     string     `json:"session,omitempty"`

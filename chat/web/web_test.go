@@ -502,10 +502,18 @@ func TestPasteGoesOutWhole(t *testing.T) {
 		block = append(block, fmt.Sprintf("line %d", i))
 	}
 	p.Send(map[string]string{"type": "send", "text": strings.Join(block, "\n")})
-	p.Wait("word that lines wait", func(m map[string]any) bool {
+	st := p.Wait("word that lines wait", func(m map[string]any) bool {
 		l, _ := m["lines"].([]any)
 		return m["type"] == "notice" && len(l) == 1 && strings.Contains(l[0].(string), "wait their turn")
 	})
+	// Past the client's burst of 32, about 13 lines wait (fewer if the
+	// first took long enough to earn a turn back), 5 a second.
+	var waiting, secs, rate int
+	notice := st["lines"].([]any)[0].(string)
+	if _, err := fmt.Sscanf(notice, "%d lines wait their turn: the session takes %d a second, so the last goes out in about %d s", &waiting, &rate, &secs); err != nil ||
+		waiting < 10 || waiting > 13 || rate != wire.MessageRate || secs < (waiting-1+rate-1)/rate || secs > (waiting+rate-1)/rate {
+		t.Fatalf("the notice says %q", notice)
+	}
 	p.Send(map[string]string{"type": "command", "text": "/count"})
 	last := fmt.Sprintf("line %d", n-1)
 	p.Wait("/count's answer", func(m map[string]any) bool {
@@ -529,12 +537,76 @@ func TestPasteGoesOutWhole(t *testing.T) {
 			t.Fatalf("the room got %d of %d lines", i, n)
 		}
 	}
+	// Leaving with lines still waiting says they were not sent.
+	p.Send(map[string]string{"type": "send", "text": strings.Join(block, "\n")})
 	p.Send(map[string]string{"type": "command", "text": "/quit"})
-	p.Wait("the end", func(m map[string]any) bool {
-		if m["type"] == "notice" && strings.Contains(fmt.Sprint(m["lines"]), "faster than the session allows") {
-			t.Fatal("the host refused a pasted line")
+	st = p.Wait("the end", is("phase", "ended"))
+	if end := fmt.Sprint(st["end"]); !strings.Contains(end, "were still waiting their turn, and were not sent") {
+		t.Fatalf("the end says %q; want the lines left unsent", end)
+	}
+	<-done
+}
+
+// A pasted block still waiting when the page reloads goes out whole, and
+// a page that was on standby comes back on standby.
+func TestPasteSurvivesReload(t *testing.T) {
+	h := hosttest.Start(t, host.Config{SessionName: "web", Passphrase: []byte("pass")})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	watcher, err := peer.Join(ctx, h.Addr, peer.Config{Name: "watcher", Passphrase: []byte("pass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watcher.Close()
+	member, err := peer.Join(ctx, h.Addr, peer.Config{Name: "bob", Passphrase: []byte("pass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer member.Close()
+	s := newServer(t, Options{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Run(ctx, chat.New(member, nil), nil)
+	}()
+	p := openPage(t, s)
+	p.Wait("the chat", is("phase", "chat"))
+	const n = wire.MessageBurst + 5
+	var block []string
+	for i := range n {
+		block = append(block, fmt.Sprintf("line %d", i))
+	}
+	p.Send(map[string]string{"type": "send", "text": strings.Join(block, "\n")})
+	p.Wait("word that lines wait", is("type", "notice"))
+	p.Conn.Close(websocket.StatusNormalClosure, "")
+
+	p = openPage(t, s)
+	p.Wait("the chat again", is("phase", "chat"))
+	for i := 0; i < n; {
+		select {
+		case ev := <-watcher.Events():
+			if ev.Kind != peer.KindMessage {
+				continue
+			}
+			if want := fmt.Sprintf("line %d", i); ev.Text != want {
+				t.Fatalf("the room got %q, want %q", ev.Text, want)
+			}
+			i++
+		case <-ctx.Done():
+			t.Fatalf("the room got %d of %d lines", i, n)
 		}
-		return m["phase"] == "ended"
-	})
+	}
+
+	// A page on standby whose socket comes back asks to stay on standby.
+	c, _, err := dial(t, s, "/"+s.g.token+"/ws?standby", "http://127.0.0.1:"+s.g.port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := webtest.Attach(t, c)
+	back.Wait("word that another page holds the seat", is("type", "replaced"))
+	p.Send(map[string]string{"type": "send", "text": "still seated"})
+	p.Wait("the seated page's message", is("text", "still seated"))
+	p.Send(map[string]string{"type": "command", "text": "/quit"})
+	p.Wait("the end", is("phase", "ended"))
 	<-done
 }

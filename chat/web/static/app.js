@@ -15,6 +15,7 @@ let dmTo = '';
 let verifying = '';
 let retries = 0;
 let confirmed = null; // what the confirm dialog's button does
+let onStandby = false; // another tab holds the seat
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -47,6 +48,7 @@ function nameEl(name, host) {
 function connect() {
   const url = new URL('ws', location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  if (onStandby) url.search = 'standby'; // coming back does not take the seat from the other tab
   ws = new WebSocket(url.href);
   ws.onopen = () => { retries = 0; };
   ws.onmessage = (m) => {
@@ -56,7 +58,7 @@ function connect() {
   };
   ws.onclose = () => {
     ws = null;
-    if (phase === 'ended') return;
+    if (phase === 'ended' || phase === 'failed') return;
     if (retries++ < 10) {
       setTimeout(connect, 1000);
       if (phase === 'chat') note('system', 'connection to ssc lost; reconnecting…');
@@ -75,6 +77,7 @@ function waitText(t) {
 // standby: another tab took the seat. This one can take it back, and gets
 // it anyway when the other is closed.
 function standby() {
+  onStandby = true;
   closeDialogs();
   waitText('This session is open in another tab. Closing that tab brings it back here.');
   $('take').hidden = false;
@@ -84,10 +87,10 @@ function standby() {
 // reset forgets what the page shows: it took the seat, and everything
 // follows again.
 function reset() {
+  onStandby = false;
   closeDialogs();
   $('log').replaceChildren();
-  roster([]);
-  directTo('');
+  $('members').replaceChildren(); // the list follows, and keeps the chosen recipient if still here
 }
 
 function closeDialogs() {
@@ -116,6 +119,7 @@ function receive(msg) {
 function state(st) {
   phase = st.phase;
   if (st.phase === 'wait') return waitText('Connecting to ssc…');
+  if (st.phase === 'failed') return waitText((st.end || ['ssc stopped.']).join('\n'));
   if (st.phase === 'form' || st.phase === 'joining') return form(st);
   self = st.self || '';
   isHost = !!st.isHost;
@@ -396,7 +400,13 @@ document.addEventListener('DOMContentLoaded', () => {
   $('p-lock').addEventListener('click', () => command($('p-lock').dataset.cmd || '/lock'));
   $('p-new').addEventListener('click', () => command('/passphrase new'));
   $('take').addEventListener('click', () => send({ type: 'take' }));
-  $('k-yes').addEventListener('click', () => { const fn = confirmed; confirmed = null; $('confirm').close(); if (fn) fn(); });
+  $('k-yes').addEventListener('click', () => {
+    const fn = confirmed;
+    confirmed = null;
+    $('confirm').close();
+    if (fn) fn();
+    $('send').focus();
+  });
   $('k-no').addEventListener('click', () => { confirmed = null; $('confirm').close(); });
   $('confirm').addEventListener('close', () => { confirmed = null; });
   $('v-match').addEventListener('click', () => { command('/verified ' + verifying); $('verify').close(); });
