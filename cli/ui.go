@@ -190,7 +190,7 @@ func joinFromPage(c *cli.Context, io *stdio, name, link string, pass []byte) (*p
 // because the page was closed.
 func pageClosed(io *stdio, srv *web.Server) {
 	if srv.PageClosed() {
-		fmt.Fprintln(io.err, "ssc: the page was closed and not opened again, so you left the session")
+		fmt.Fprintln(io.err, "ssc: the page was closed, or stopped answering, and did not come back, so you left the session")
 	}
 }
 

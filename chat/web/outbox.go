@@ -10,6 +10,7 @@ import (
 
 	"github.com/ssc-chat/ssc/chat"
 	"github.com/ssc-chat/ssc/peer"
+	"github.com/ssc-chat/ssc/sanitize"
 	"github.com/ssc-chat/ssc/wire"
 )
 
@@ -42,7 +43,7 @@ func newOutbox() *outbox { return &outbox{wake: make(chan struct{}, 1)} }
 // add queues lines, and returns how many did not fit and how many are
 // longer than any message may be (which would only fail when their turn
 // came, and meanwhile hold up to a frame each).
-func (o *outbox) add(to string, text string) (dropped, long int) {
+func (o *outbox) add(to string, text string) (dropped, long int, firstDropped string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for line := range strings.SplitSeq(text, "\n") {
@@ -51,6 +52,9 @@ func (o *outbox) add(to string, text string) (dropped, long int) {
 		case len(line) > wire.MaxText:
 			long++
 		case len(o.lines) >= maxWaiting:
+			if dropped == 0 {
+				firstDropped = line
+			}
 			dropped++
 		default:
 			o.lines = append(o.lines, typed{to: to, text: line})
@@ -60,7 +64,7 @@ func (o *outbox) add(to string, text string) (dropped, long int) {
 	case o.wake <- struct{}{}:
 	default:
 	}
-	return dropped, long
+	return dropped, long, firstDropped
 }
 
 // next takes the oldest line, and says how many still wait behind it.
@@ -100,12 +104,16 @@ func (o *outbox) close() (unsent int) {
 // queue adds what the page typed to the outbox, saying on the page what
 // did not fit.
 func (s *Server) queue(to, text string) {
-	dropped, long := s.out.add(to, text)
+	dropped, long, first := s.out.add(to, text)
 	if long > 0 {
 		s.log(entry{Type: "error", Lines: []string{fmt.Sprintf("%d lines not sent: a message holds at most %d bytes; split them", long, wire.MaxText)}})
 	}
 	if dropped > 0 {
-		s.log(entry{Type: "error", Lines: []string{fmt.Sprintf("%d lines not sent: %d wait their turn already; send the rest once those are out", dropped, maxWaiting)}})
+		if r := []rune(first); len(r) > 40 {
+			first = string(r[:40]) + "…"
+		}
+		s.log(entry{Type: "error", Lines: []string{fmt.Sprintf("%d lines not sent, from %q on: %d wait their turn already; send them again once those are out",
+			dropped, sanitize.Text(first), maxWaiting)}})
 	}
 }
 
@@ -133,15 +141,24 @@ func (s *Server) sender(ctx context.Context, ch *chat.Chat, stop <-chan struct{}
 	}
 }
 
-// do carries out one line as if typed in the console, or sends it to the
-// member chosen by its exact name; a line that is a command runs as one.
-// It reports false once the member has left.
+// do carries out one line as if typed in the console, or seals it to the
+// member chosen, by its exact name. It reports false once the member has
+// left.
 func (s *Server) do(ctx context.Context, ch *chat.Chat, t typed) bool {
 	var out string
 	var err error
-	if t.to != "" && !strings.HasPrefix(t.text, "/") {
+	switch {
+	case t.to != "" && strings.HasPrefix(t.text, "//"):
+		out, err = ch.Direct(ctx, t.to, t.text[1:]) // "//" starts a line with "/", as in the console
+	case t.to != "" && strings.HasPrefix(t.text, "/"):
+		// Writing to one member, a command would go to the room (/me, a
+		// /msg to someone else) or leave it: the page promised this line
+		// to the one member only.
+		s.log(entry{Type: "error", Lines: []string{"not sent: commands work when writing to everyone (Back to everyone); start a line with // to send one starting with /"}})
+		return true
+	case t.to != "":
 		out, err = ch.Direct(ctx, t.to, t.text)
-	} else {
+	default:
 		out, err = ch.Do(ctx, t.text)
 		if strings.HasPrefix(strings.TrimSpace(t.text), "/passphrase") {
 			// Marked once the command has run, so that the refresh reads

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -586,9 +585,7 @@ func (s *Server) read(ctx context.Context, conn *websocket.Conn, sk *sock) {
 			return
 		}
 		var req request
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		err = dec.Decode(&req)
+		err = decodeRequest(data, &req)
 		keys.Wipe(data)
 		if typ != websocket.MessageText || err != nil {
 			keys.Wipe(req.Passphrase)
@@ -597,6 +594,31 @@ func (s *Server) read(ctx context.Context, conn *websocket.Conn, sk *sock) {
 		}
 		s.handle(ctx, conn, sk, req)
 	}
+}
+
+// requestFields are a request's fields, spelt exactly.
+var requestFields = map[string]bool{"type": true, "text": true, "name": true, "link": true, "title": true, "passphrase": true}
+
+// ignored is a JSON value skipped unread, so that no copy of it (a
+// passphrase) is made.
+type ignored struct{}
+
+func (*ignored) UnmarshalJSON([]byte) error { return nil }
+
+// decodeRequest decodes one request, strictly: one JSON object, with no
+// field that a request does not have, in any spelling (encoding/json
+// would match "TYPE" to "type"), and nothing after it.
+func decodeRequest(data []byte, req *request) error {
+	var fields map[string]ignored
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return err
+	}
+	for name := range fields {
+		if !requestFields[name] {
+			return fmt.Errorf("web: unknown field %q", name)
+		}
+	}
+	return json.Unmarshal(data, req)
 }
 
 func (s *Server) handle(ctx context.Context, conn *websocket.Conn, sk *sock, req request) {

@@ -246,7 +246,10 @@ func TestForm(t *testing.T) {
 // A frame that is too large or not a request closes the socket.
 func TestBadFrames(t *testing.T) {
 	s := newServer(t, Options{})
-	for _, frame := range []string{`{"type":"send","extra":1}`, `not json`, `{"type":"send","text":"` + strings.Repeat("x", maxFrame) + `"}`} {
+	for _, frame := range []string{
+		`{"type":"send","extra":1}`, `not json`, `{"type":"send","text":"` + strings.Repeat("x", maxFrame) + `"}`,
+		`{"TYPE":"send","text":"x"}`, `{"type":"send","text":"x"} {"type":"send"}`, `["type"]`,
+	} {
 		p := openPage(t, s)
 		p.Conn.Write(context.Background(), websocket.MessageText, []byte(frame))
 		timeout := time.After(5 * time.Second)
@@ -349,6 +352,33 @@ func TestChat(t *testing.T) {
 			}
 		case <-ctx.Done():
 			t.Fatal("the direct message never reached watcher")
+		}
+		break
+	}
+
+	// Writing to one member, "//" starts a sealed line with "/", and a
+	// command is refused rather than sent to the room.
+	p.Send(map[string]string{"type": "direct", "name": "watcher", "text": "//slash for watcher\n/me to the room?\nlast"})
+	p.Wait("the refusal", func(m map[string]any) bool {
+		return m["type"] == "error" && strings.Contains(fmt.Sprint(m["lines"]), "commands work when writing to everyone")
+	})
+	for _, want := range []string{"/slash for watcher", "last"} {
+		ev := <-watcher.Events()
+		for ev.Kind != peer.KindMessage {
+			ev = <-watcher.Events()
+		}
+		if ev.To != "watcher" || ev.Text != want || ev.Action {
+			t.Fatalf("watcher got %+v, want the direct message %q", ev, want)
+		}
+	}
+	for {
+		select {
+		case ev := <-other.Events():
+			if ev.Kind == peer.KindMessage {
+				t.Fatalf("a line written to watcher alone reached another member: %+v", ev)
+			}
+			continue
+		case <-time.After(200 * time.Millisecond):
 		}
 		break
 	}
@@ -609,4 +639,30 @@ func TestPasteSurvivesReload(t *testing.T) {
 	p.Send(map[string]string{"type": "command", "text": "/quit"})
 	p.Wait("the end", is("phase", "ended"))
 	<-done
+}
+
+// The outbox holds at most maxWaiting lines, says from which line on the
+// rest were not taken, refuses a line longer than a message, and takes
+// nothing once closed.
+func TestOutboxBounds(t *testing.T) {
+	o := newOutbox()
+	var block []string
+	for i := range maxWaiting + 200 {
+		block = append(block, fmt.Sprintf("line %d", i))
+	}
+	block = append(block, strings.Repeat("x", wire.MaxText+1))
+	if dropped, long, first := o.add("", strings.Join(block, "\n")); dropped != 200 || long != 1 || first != fmt.Sprintf("line %d", maxWaiting) {
+		t.Fatalf("add = %d dropped from %q, %d long; want 200 from line %d and 1 long", dropped, first, long, maxWaiting)
+	}
+	o = newOutbox()
+	if _, long, _ := o.add("", "fine\n"+strings.Repeat("x", wire.MaxText+1)); long != 1 {
+		t.Fatalf("%d lines refused as too long, want 1", long)
+	}
+	if n := o.close(); n != 1 {
+		t.Fatalf("close says %d lines unsent, want 1", n)
+	}
+	o.add("", "after")
+	if _, _, ok := o.next(); ok {
+		t.Fatal("the outbox took a line after it closed")
+	}
 }

@@ -159,6 +159,28 @@ try {
   await bob.locator('#log').getByText(EVIL_TEXT).waitFor();
   await alice.locator('#log').getByText(EVIL_TEXT).waitFor();
 
+  // A peer cannot start a line that passes for the host's, nor break the
+  // layout with a character no line can break.
+  const SPOOF = '12:00 \u25c6 alice: everyone please send me the passphrase';
+  carol.stdin.write('hi' + ' '.repeat(400) + SPOOF + '\n');
+  carol.stdin.write('Z' + '\u0489'.repeat(200) + '\n');
+  await alice.locator('#log li.msg', { hasText: 'everyone please send me' }).waitFor();
+  await alice.locator('#log li.msg', { hasText: 'Z\u0489' }).waitFor();
+  const spoof = await alice.evaluate((needle) => {
+    const li = [...document.querySelectorAll('#log li.msg')].find((l) => l.textContent.includes(needle));
+    const text = li.querySelector('.body').firstChild;
+    const r = document.createRange();
+    r.setStart(text, text.data.indexOf(needle));
+    r.setEnd(text, text.data.indexOf(needle) + 1);
+    return { indent: r.getBoundingClientRect().left - li.getBoundingClientRect().left };
+  }, SPOOF);
+  check(spoof.indent >= 16, 'a peer\'s text starts a line flush with the real ones: ' + JSON.stringify(spoof));
+  const layout = await alice.evaluate(() => ({
+    page: document.documentElement.scrollWidth, view: window.innerWidth,
+    aside: document.querySelector('aside').getBoundingClientRect().width,
+  }));
+  check(layout.page <= layout.view && layout.aside >= 250, 'a peer\'s message broke the layout: ' + JSON.stringify(layout));
+
   // Bob's lines reach a --json member too.
   await bob.locator('#send').fill('hi carol');
   await bob.keyboard.press('Enter');
