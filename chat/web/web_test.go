@@ -504,34 +504,11 @@ func TestSecondTab(t *testing.T) {
 // the page is told the lines wait, and a button's command does not wait
 // behind them.
 func TestPasteGoesOutWhole(t *testing.T) {
-	h := hosttest.Start(t, host.Config{SessionName: "web", Passphrase: []byte("pass")})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	watcher, err := peer.Join(ctx, h.Addr, peer.Config{Name: "watcher", Passphrase: []byte("pass")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer watcher.Close()
-	member, err := peer.Join(ctx, h.Addr, peer.Config{Name: "bob", Passphrase: []byte("pass")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer member.Close()
-	s := newServer(t, Options{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.Run(ctx, chat.New(member, nil), nil)
-	}()
-	p := openPage(t, s)
-	p.Wait("the chat", is("phase", "chat"))
+	r := startPasteRoom(t)
+	p := r.p
 
 	const n = wire.MessageBurst + 5 // past the client's burst, and the host's
-	var block []string
-	for i := range n {
-		block = append(block, fmt.Sprintf("line %d", i))
-	}
-	p.Send(map[string]string{"type": "send", "text": strings.Join(block, "\n")})
+	p.Send(map[string]string{"type": "send", "text": numbered(n)})
 	st := p.Wait("word that lines wait", func(m map[string]any) bool {
 		l, _ := m["lines"].([]any)
 		return m["type"] == "notice" && len(l) == 1 && strings.Contains(l[0].(string), "wait their turn")
@@ -553,79 +530,30 @@ func TestPasteGoesOutWhole(t *testing.T) {
 		l, _ := m["lines"].([]any)
 		return m["type"] == "output" && len(l) == 1 && l[0] == "2 members here"
 	})
-	for i := 0; i < n; {
-		select {
-		case ev := <-watcher.Events():
-			if ev.Kind != peer.KindMessage {
-				continue
-			}
-			if want := fmt.Sprintf("line %d", i); ev.Text != want {
-				t.Fatalf("the room got %q, want %q", ev.Text, want)
-			}
-			i++
-		case <-ctx.Done():
-			t.Fatalf("the room got %d of %d lines", i, n)
-		}
-	}
+	r.wantLines(t, n)
 	// Leaving with lines still waiting says they were not sent.
-	p.Send(map[string]string{"type": "send", "text": strings.Join(block, "\n")})
+	p.Send(map[string]string{"type": "send", "text": numbered(n)})
 	p.Send(map[string]string{"type": "command", "text": "/quit"})
 	st = p.Wait("the end", is("phase", "ended"))
 	if end := fmt.Sprint(st["end"]); !strings.Contains(end, "were still waiting their turn, and were not sent") {
 		t.Fatalf("the end says %q; want the lines left unsent", end)
 	}
-	<-done
+	<-r.done
 }
 
 // A pasted block still waiting when the page reloads goes out whole, and
 // a page that was on standby comes back on standby.
 func TestPasteSurvivesReload(t *testing.T) {
-	h := hosttest.Start(t, host.Config{SessionName: "web", Passphrase: []byte("pass")})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	watcher, err := peer.Join(ctx, h.Addr, peer.Config{Name: "watcher", Passphrase: []byte("pass")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer watcher.Close()
-	member, err := peer.Join(ctx, h.Addr, peer.Config{Name: "bob", Passphrase: []byte("pass")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer member.Close()
-	s := newServer(t, Options{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.Run(ctx, chat.New(member, nil), nil)
-	}()
-	p := openPage(t, s)
-	p.Wait("the chat", is("phase", "chat"))
+	r := startPasteRoom(t)
+	s, p := r.s, r.p
 	const n = wire.MessageBurst + 5
-	var block []string
-	for i := range n {
-		block = append(block, fmt.Sprintf("line %d", i))
-	}
-	p.Send(map[string]string{"type": "send", "text": strings.Join(block, "\n")})
+	p.Send(map[string]string{"type": "send", "text": numbered(n)})
 	p.Wait("word that lines wait", is("type", "notice"))
 	p.Conn.Close(websocket.StatusNormalClosure, "")
 
 	p = openPage(t, s)
 	p.Wait("the chat again", is("phase", "chat"))
-	for i := 0; i < n; {
-		select {
-		case ev := <-watcher.Events():
-			if ev.Kind != peer.KindMessage {
-				continue
-			}
-			if want := fmt.Sprintf("line %d", i); ev.Text != want {
-				t.Fatalf("the room got %q, want %q", ev.Text, want)
-			}
-			i++
-		case <-ctx.Done():
-			t.Fatalf("the room got %d of %d lines", i, n)
-		}
-	}
+	r.wantLines(t, n)
 
 	// A page on standby whose socket comes back asks to stay on standby.
 	c, _, err := dial(t, s, "/"+s.g.token+"/ws?standby", "http://127.0.0.1:"+s.g.port)
@@ -638,7 +566,7 @@ func TestPasteSurvivesReload(t *testing.T) {
 	p.Wait("the seated page's message", is("text", "still seated"))
 	p.Send(map[string]string{"type": "command", "text": "/quit"})
 	p.Wait("the end", is("phase", "ended"))
-	<-done
+	<-r.done
 }
 
 // The outbox holds at most maxWaiting lines, says from which line on the
@@ -646,12 +574,8 @@ func TestPasteSurvivesReload(t *testing.T) {
 // nothing once closed.
 func TestOutboxBounds(t *testing.T) {
 	o := newOutbox()
-	var block []string
-	for i := range maxWaiting + 200 {
-		block = append(block, fmt.Sprintf("line %d", i))
-	}
-	block = append(block, strings.Repeat("x", wire.MaxText+1))
-	if dropped, long, first := o.add("", strings.Join(block, "\n")); dropped != 200 || long != 1 || first != fmt.Sprintf("line %d", maxWaiting) {
+	block := numbered(maxWaiting+200) + "\n" + strings.Repeat("x", wire.MaxText+1)
+	if dropped, long, first := o.add("", block); dropped != 200 || long != 1 || first != fmt.Sprintf("line %d", maxWaiting) {
 		t.Fatalf("add = %d dropped from %q, %d long; want 200 from line %d and 1 long", dropped, first, long, maxWaiting)
 	}
 	o = newOutbox()
@@ -664,5 +588,68 @@ func TestOutboxBounds(t *testing.T) {
 	o.add("", "after")
 	if _, _, ok := o.next(); ok {
 		t.Fatal("the outbox took a line after it closed")
+	}
+}
+
+// pasteRoom is a page's member, bob, in a session with a watcher who
+// receives what bob sends.
+type pasteRoom struct {
+	ctx     context.Context
+	watcher *peer.Client
+	s       *Server
+	p       *webtest.Page
+	done    chan struct{} // closed when Run returns
+}
+
+func startPasteRoom(t *testing.T) *pasteRoom {
+	t.Helper()
+	h := hosttest.Start(t, host.Config{SessionName: "web", Passphrase: []byte("pass")})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	r := &pasteRoom{ctx: ctx, s: newServer(t, Options{}), done: make(chan struct{})}
+	var err error
+	if r.watcher, err = peer.Join(ctx, h.Addr, peer.Config{Name: "watcher", Passphrase: []byte("pass")}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.watcher.Close() })
+	member, err := peer.Join(ctx, h.Addr, peer.Config{Name: "bob", Passphrase: []byte("pass")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { member.Close() })
+	go func() {
+		defer close(r.done)
+		r.s.Run(ctx, chat.New(member, nil), nil)
+	}()
+	r.p = openPage(t, r.s)
+	r.p.Wait("the chat", is("phase", "chat"))
+	return r
+}
+
+// numbered is n lines, "line 0" on, as one pasted block.
+func numbered(n int) string {
+	var block []string
+	for i := range n {
+		block = append(block, fmt.Sprintf("line %d", i))
+	}
+	return strings.Join(block, "\n")
+}
+
+// wantLines waits for the watcher to get the n lines of numbered(n), in order.
+func (r *pasteRoom) wantLines(t *testing.T, n int) {
+	t.Helper()
+	for i := 0; i < n; {
+		select {
+		case ev := <-r.watcher.Events():
+			if ev.Kind != peer.KindMessage {
+				continue
+			}
+			if want := fmt.Sprintf("line %d", i); ev.Text != want {
+				t.Fatalf("the room got %q, want %q", ev.Text, want)
+			}
+			i++
+		case <-r.ctx.Done():
+			t.Fatalf("the room got %d of %d lines", i, n)
+		}
 	}
 }
