@@ -43,6 +43,14 @@ else
 fi
 rm -rf "$bindir"
 
+step "builds for macOS and Windows (one file each, as on Linux)"
+for target in darwin/amd64 darwin/arm64 windows/amd64; do
+	if ! GOOS=${target%/*} GOARCH=${target#*/} CGO_ENABLED=0 go vet . ./cli ./chat/... ||
+		! GOOS=${target%/*} GOARCH=${target#*/} CGO_ENABLED=0 go build -o /dev/null .; then
+		echo "ssc does not build for $target"; failed=1
+	fi
+done
+
 step import rules
 # Which ssc packages each package may import (DESIGN.md, Architecture).
 # Test files are not counted: tests may wire anything together.
