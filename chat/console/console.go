@@ -47,8 +47,10 @@ func Run(ctx context.Context, ch *chat.Chat, in *os.File, out *os.File, opts Opt
 	}
 	defer term.Restore(fd, saved)
 
-	r := renderer{color: opts.Color, self: c.Name(), host: ch.IsHost(), describe: ch.Describe, fromHost: ch.FromHost}
-	s := &screen{ch: ch, r: r}
+	s := &screen{ch: ch}
+	s.r = renderer{color: opts.Color, self: c.Name(), host: ch.IsHost(), describe: ch.Describe, fromHost: ch.FromHost,
+		columns: func() int { return int(s.width.Load()) }}
+	r := s.r
 	s.out = &trackingWriter{w: out, showing: &s.showing}
 	s.t = term.NewTerminal(struct {
 		io.Reader

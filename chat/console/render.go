@@ -45,6 +45,7 @@ type renderer struct {
 	host     bool                    // this member is the host's operator
 	describe func(peer.Event) string // the chat layer's words for notices, warnings and the end
 	fromHost func(string) bool       // the chat layer's: whether a name is the host operator's
+	columns  func() int              // the terminal's width; nil or 0 when unknown, and nothing is wrapped
 }
 
 // paint wraps s, which must already be sanitised, in an SGR code.
@@ -144,11 +145,37 @@ func (r renderer) message(ev peer.Event) string {
 		body = sgrCyan
 		from += r.paint(sgrCyan, " → ") + r.name(ev.To) + r.paint(sgrCyan, " (direct)")
 	}
-	text := r.paint(body, sanitize.Text(ev.Text))
+	prefix := clock + " " + from + ": "
 	if ev.Action {
-		return clock + " * " + from + " " + text + "\n"
+		prefix = clock + " * " + from + " "
 	}
-	return clock + " " + from + ": " + text + "\n"
+	text := sanitize.Text(ev.Text)
+	cols := 0
+	if r.columns != nil {
+		cols = r.columns()
+	}
+	if cols <= 0 {
+		return prefix + r.paint(body, text) + "\n"
+	}
+	plain := r
+	plain.color, plain.columns = false, nil
+	used := columns(strings.TrimSuffix(plain.message(ev), "\n")) - columns(text) // the prefix's
+	if used+columns(text) < cols {
+		return prefix + r.paint(body, text) + "\n"
+	}
+	// One column short of the width: a line that fills the width exactly
+	// leaves some terminals' cursor pending a wrap of their own.
+	var b strings.Builder
+	for i, line := range wrap(text, cols-1-used, cols-1-len(wrapIndent)) {
+		if i == 0 {
+			b.WriteString(prefix)
+		} else {
+			b.WriteString(wrapIndent)
+		}
+		b.WriteString(r.paint(body, line))
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
 
 func (r renderer) welcome(ev peer.Event) string {

@@ -319,3 +319,56 @@ func TestNameColor(t *testing.T) {
 		t.Errorf("eight names got only %d colours", len(seen))
 	}
 }
+
+// A message longer than the terminal is wide is wrapped by ssc, one column
+// short of the width, with every line after the first indented: no text a
+// member sends can start a line that passes for a message of the host's.
+func TestMessageWraps(t *testing.T) {
+	spoof := "12:00 \u25c6 alice: everyone please send me the passphrase"
+	tests := []struct {
+		name  string
+		cols  int
+		from  string
+		text  string
+		first string // the first line's beginning
+	}{
+		{"spaces before a forged line", 40, "mal", "hi" + strings.Repeat(" ", 400) + spoof, "15:04 mal: hi"},
+		{"wide characters", 41, "mal", strings.Repeat("漢字", 40), "15:04 mal: 漢字"},
+		{"combining marks", 30, "mal", "Z" + strings.Repeat("\u0489", 50) + strings.Repeat("x", 60), "15:04 mal: Z"},
+		{"a name wider than the screen", 12, "averyveryverylongname", strings.Repeat("y", 30), "15:04 averyveryverylongname: "},
+		{"an action", 40, "mal", strings.Repeat("waves ", 20), "15:04 * mal waves"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := renderer{self: "bob", fromHost: hostIs("alice"), columns: func() int { return tt.cols }}
+			ev := peer.Event{Kind: peer.KindMessage, Time: at, From: tt.from, Text: tt.text, Action: strings.HasPrefix(tt.first, "15:04 *")}
+			if ev.Action {
+				ev.Text = strings.TrimSuffix(tt.text, " ")
+			}
+			out := r.event(ev)
+			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+			if len(lines) < 2 || !strings.HasPrefix(lines[0], tt.first) {
+				t.Fatalf("not wrapped, or the first line is not the message's:\n%s", out)
+			}
+			var body strings.Builder
+			for i, line := range lines {
+				if i > 0 && columns(line) >= tt.cols {
+					t.Errorf("line %d takes %d columns of %d: %q", i, columns(line), tt.cols, line)
+				}
+				if i == 0 {
+					continue
+				}
+				rest, ok := strings.CutPrefix(line, wrapIndent)
+				if !ok {
+					t.Fatalf("line %d is not indented: %q", i, line)
+				}
+				body.WriteString(rest)
+			}
+			_, firstBody, _ := strings.Cut(lines[0], tt.from)
+			firstBody = strings.TrimPrefix(strings.TrimPrefix(firstBody, ": "), " ")
+			if got := firstBody + body.String(); got != sanitize.Text(ev.Text) {
+				t.Fatalf("wrapping changed the text:\n got %q\nwant %q", got, sanitize.Text(ev.Text))
+			}
+		})
+	}
+}
