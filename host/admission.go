@@ -199,7 +199,7 @@ func (s *Session) hello(conn net.Conn, r *wire.Reader, from string, local bool) 
 		// entry cannot bring its owner's name back in someone else's hands,
 		// nor let the owner's old messages count again (docs/protocol.md §5.1).
 		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseBadName})
-	case s.members[m.key] != nil:
+	case s.members[m.key] != nil, s.capitals[m.capKey] != nil:
 		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseNameTaken})
 	case len(s.members) >= s.cfg.MaxMembers:
 		return nil, refuse(conn, &wire.Refused{Code: wire.RefuseFull})

@@ -23,7 +23,8 @@ const (
 // member is one seated connection.
 type member struct {
 	name    string
-	key     string
+	key     string // sanitize.NameKey(name)
+	capKey  string // sanitize.CapitalKey(name)
 	since   time.Time
 	local   bool
 	conn    net.Conn
@@ -45,6 +46,7 @@ func newMember(conn net.Conn, name string, now time.Time, local bool, id wire.Id
 		id:      id,
 		name:    name,
 		key:     sanitize.NameKey(name),
+		capKey:  sanitize.CapitalKey(name),
 		since:   now,
 		local:   local,
 		conn:    conn,
@@ -258,6 +260,9 @@ func (s *Session) removeLocked(m *member) {
 // unseatLocked takes m out of the room: nothing more is queued for it.
 func (s *Session) unseatLocked(m *member) {
 	delete(s.members, m.key)
+	if s.capitals[m.capKey] == m {
+		delete(s.capitals, m.capKey)
+	}
 	last := s.seated[len(s.seated)-1]
 	s.seated[m.seat], last.seat = last, m.seat
 	s.seated[len(s.seated)-1] = nil
@@ -271,6 +276,7 @@ func (s *Session) unseatLocked(m *member) {
 // seatLocked puts m in the room.
 func (s *Session) seatLocked(m *member) {
 	s.members[m.key] = m
+	s.capitals[m.capKey] = m
 	m.seat = len(s.seated)
 	s.seated = append(s.seated, m)
 	if m.local {

@@ -83,7 +83,10 @@ type Session struct {
 
 	mu      sync.Mutex
 	members map[string]*member // by sanitize.NameKey
-	seated  []*member          // the same members, for fan-out
+	// capitals holds the same members by sanitize.CapitalKey: a name that
+	// shares either key with a member's looks like that member's.
+	capitals map[string]*member
+	seated   []*member // the same members, for fan-out
 	// signKeys holds every signing key ever seated in this session.
 	signKeys map[string]bool
 	local    *member // the operator's own member, once connected
@@ -112,6 +115,7 @@ func New(cfg Config) (*Session, error) {
 		ci:         keys.AdmissionCI(cfg.Identity.Fingerprint),
 		passphrase: append([]byte(nil), cfg.Passphrase...),
 		members:    make(map[string]*member),
+		capitals:   make(map[string]*member),
 		signKeys:   make(map[string]bool),
 		guessing:   make(chan struct{}, maxGuessing),
 	}

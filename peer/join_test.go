@@ -193,6 +193,9 @@ func TestWelcomeMustSeatThisMemberAsItself(t *testing.T) {
 		{"another spelling beside it", func(h *wire.Hello) *wire.Welcome {
 			return &wire.Welcome{Name: h.Name, Members: []wire.Member{impostor("BOT"), {Name: h.Name, Since: 1, Identity: h.Identity}}}
 		}},
+		{"a look-alike in capitals of another script beside it", func(h *wire.Hello) *wire.Welcome {
+			return &wire.Welcome{Name: h.Name, Members: []wire.Member{impostor("\u0412\u041e\u0422"), {Name: h.Name, Since: 1, Identity: h.Identity}}}
+		}},
 		{"its name with other keys", func(h *wire.Hello) *wire.Welcome {
 			return &wire.Welcome{Name: h.Name, Members: []wire.Member{impostor("bot")}}
 		}},

@@ -102,8 +102,8 @@ func (r *roster) seat(ctx context.Context, name string, entries []wire.Member) (
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if sanitize.NameKey(e.Name) == own && e.Name != name {
-			return nil, ErrNotYou
+		if e.Name != name && sanitize.SameName(e.Name, name) {
+			return nil, ErrNotYou // another spelling of this member, or a look-alike
 		}
 		m, err := r.memberOf(e)
 		key, sk := sanitize.NameKey(m.Name), signKeyOf(m.Identity)
@@ -147,8 +147,8 @@ func (r *roster) join(m Member) Problem {
 	key, sk := sanitize.NameKey(m.Name), signKeyOf(m.Identity)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if key == sanitize.NameKey(r.selfName) {
-		return ProblemNotYou // nobody takes this member's place while it is here
+	if sanitize.SameName(m.Name, r.selfName) {
+		return ProblemNotYou // nobody takes this member's place, nor looks like it, while it is here
 	}
 	if r.seated[sk] {
 		return ProblemKeyReused

@@ -24,6 +24,9 @@ func FuzzName(f *testing.F) {
 		if k := NameKey(raw); NameKey(k) != k {
 			t.Errorf("NameKey(%q) = %q, but NameKey of that = %q", raw, k, NameKey(k))
 		}
+		if !SameName(raw, raw) {
+			t.Errorf("%q does not look like itself", raw)
+		}
 		name, err := Name(raw)
 		if err != nil {
 			if !errors.Is(err, ErrBadName) || name != "" {

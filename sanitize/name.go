@@ -175,6 +175,22 @@ func NameKey(name string) string {
 	return k
 }
 
+// CapitalKey is the second key under which names must be unique: the
+// skeleton of the name as typed, before case is folded, then its NameKey.
+// NameKey folds case first, so capitals that look alike across scripts
+// fold to small letters that do not: Cyrillic "НОМЕ" and Latin "HOME" have
+// two NameKeys ("номе" is not "home") but one CapitalKey. Two names that
+// share either key look alike.
+func CapitalKey(name string) string {
+	return NameKey(confusables.Skeleton(cleanName(name, false)))
+}
+
+// SameName reports whether two names look alike: whether they share
+// either key.
+func SameName(a, b string) bool {
+	return NameKey(a) == NameKey(b) || CapitalKey(a) == CapitalKey(b)
+}
+
 // mergeIL puts "l" for every "i" of a skeleton (which is in NFD, so accents
 // stay). Folding case before the skeleton turns "I" into "i", which the
 // confusables data leaves alone, while it maps "I" to "l": without this
@@ -185,7 +201,11 @@ func mergeIL(skeleton string) string {
 }
 
 // foldName drops what NameKey ignores and folds width and case.
-func foldName(name string) string {
+func foldName(name string) string { return cleanName(name, true) }
+
+// cleanName drops what NameKey ignores and folds width, and case too when
+// folding is set.
+func cleanName(name string, folding bool) string {
 	name = width.Fold.String(norm.NFC.String(name))
 	var b strings.Builder
 	b.Grow(len(name))
@@ -202,7 +222,10 @@ func foldName(name string) string {
 			b.WriteByte(' ')
 			space = false
 		}
-		b.WriteRune(fold(r))
+		if folding {
+			r = fold(r)
+		}
+		b.WriteRune(r)
 	}
 	return b.String()
 }

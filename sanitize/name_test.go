@@ -217,6 +217,33 @@ func TestNameHostMark(t *testing.T) {
 	}
 }
 
+// Whole names in another script that look alike only in capitals share a
+// CapitalKey, and so look like the same name; names that merely share
+// letters do not.
+func TestCapitalKey(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b string
+		same bool
+	}{
+		{"Cyrillic capitals", "\u041d\u041e\u041c\u0415", "HOME", true},
+		{"Cyrillic capitals and small Latin", "\u041d\u041e\u041c\u0415", "home", true},
+		{"Greek capitals", "\u0391\u0392\u0395", "ABE", true},
+		{"Cyrillic capital and small", "\u041d\u043e\u043c\u0435", "Home", false},
+		{"case alone", "ALICE", "alice", true},
+		{"different names", "HOME", "HOLE", false},
+		{"long s, by NameKey", "\u017fam", "Sam", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SameName(tt.a, tt.b); got != tt.same {
+				t.Errorf("SameName(%q, %q) = %v, want %v (NameKeys %q %q, CapitalKeys %q %q)", tt.a, tt.b, got, tt.same,
+					NameKey(tt.a), NameKey(tt.b), CapitalKey(tt.a), CapitalKey(tt.b))
+			}
+		})
+	}
+}
+
 func TestNameKeyConfusables(t *testing.T) {
 	tests := []struct {
 		name string

@@ -29,6 +29,18 @@ func TestNameCollisionIsRefused(t *testing.T) {
 	}
 	// The refusal cost nothing: bob still gets in.
 	r.join("bob")
+
+	// A whole name in another script that looks like one here only in
+	// capitals is taken too, and its owner may leave and come back.
+	home, _ := r.join("HOME")
+	cyrillic := "\u041d\u041e\u041c\u0415"
+	var refused *peer.RefusedError
+	if _, err := r.tryJoin(cyrillic, passphrase); !errors.As(err, &refused) || refused.Code != wire.RefuseNameTaken {
+		t.Fatalf("joining as Cyrillic %q beside HOME: got %v, want name taken", cyrillic, err)
+	}
+	home.Close()
+	r.opEvents.Wait(t, "HOME leaving", peertest.Left("HOME", peer.ReasonQuit))
+	r.join(cyrillic)
 }
 
 func TestKick(t *testing.T) {

@@ -168,6 +168,11 @@ func TestNobodyIsAnnouncedInAMembersOwnPlace(t *testing.T) {
 		h.send(bob, &wire.Joined{Member: wire.Member{Name: name, Since: time.Now().UnixMilli(), Identity: peer.NewHello(fake, h.sessionID, name).Identity}})
 		bob.events.Wait(t, "the announcement refused", warning(peer.ProblemNotYou, name))
 	}
+	// Nor by a whole name in another script that looks like its own in
+	// capitals (Cyrillic "ВОВ").
+	cyrillic := "\u0412\u041e\u0412"
+	h.send(bob, &wire.Joined{Member: wire.Member{Name: cyrillic, Since: time.Now().UnixMilli(), Identity: peer.NewHello(fake, h.sessionID, cyrillic).Identity}})
+	bob.events.Wait(t, "the look-alike refused", warning(peer.ProblemNotYou, cyrillic))
 	h.send(bob, &wire.Left{Name: "bob", Reason: wire.LeaveQuit})
 	bob.events.Wait(t, "the host saying bob left", peertest.Left("bob", peer.ReasonQuit))
 	if fp, err := bob.client.Fingerprint("BOB"); err != nil || fp != own {
