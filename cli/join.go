@@ -112,6 +112,12 @@ func (j *joiner) prepare() error {
 	// one, nothing is looked for until the command line is known to be
 	// complete.
 	asking := !j.jsonMode && interactive(io)
+	// A passphrase file is read first, as 'ssc start' does: a missing one
+	// is said before anything is looked for or asked.
+	var err error
+	if j.pass, err = passphraseFrom(c.String("passphrase-file")); err != nil {
+		return err
+	}
 	if j.link.Addr == "" && asking {
 		if given := c.String("name"); given != "" {
 			if _, err := sanitize.Name(given); err != nil {
@@ -122,11 +128,7 @@ func (j *joiner) prepare() error {
 			return err
 		}
 	}
-	var err error
 	if j.name, err = askName(c.Context, io, c.String("name"), j.jsonMode, ""); err != nil {
-		return err
-	}
-	if j.pass, err = passphraseFrom(c.String("passphrase-file")); err != nil {
 		return err
 	}
 	if j.pass == nil {

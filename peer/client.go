@@ -47,7 +47,10 @@ type Config struct {
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Unpaced sends every line at once instead of pacing Say, Act and
 	// Direct to the host's rate: for load generators that pace themselves
-	// or whose host has its limit lifted. ssc never sets it.
+	// or whose host has its limit lifted. ssc never sets it. An unpaced
+	// client far over the rate waits for the host to read its lines, and
+	// so may its Close: past writeTimeout the connection is cut, and what
+	// the host had not read is lost.
 	Unpaced bool
 }
 

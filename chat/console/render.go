@@ -57,6 +57,9 @@ func (r renderer) paint(sgr, s string) string {
 }
 
 func (r renderer) name(raw string) string {
+	if !r.color {
+		return r.plainName(raw) // nameColor costs a NameKey
+	}
 	return r.paint(nameColor(raw), r.plainName(raw))
 }
 
@@ -137,36 +140,25 @@ func (r renderer) message(ev peer.Event) string {
 	if ev.Self {
 		body = sgrYellow
 	}
-	clock := r.paint(sgrDim, ev.Time.Local().Format("15:04"))
-	from := r.name(ev.From)
 	if ev.To != "" {
-		// A direct message: who to whom, marked so it is never mistaken
-		// for something the room saw.
 		body = sgrCyan
-		from += r.paint(sgrCyan, " → ") + r.name(ev.To) + r.paint(sgrCyan, " (direct)")
 	}
-	prefix := clock + " " + from + ": "
-	if ev.Action {
-		prefix = clock + " * " + from + " "
-	}
-	text := sanitize.Text(ev.Text)
+	prefix, text := r.prefix(ev), sanitize.Text(ev.Text)
 	cols := 0
 	if r.columns != nil {
 		cols = r.columns()
 	}
-	if cols <= 0 {
-		return prefix + r.paint(body, text) + "\n"
-	}
 	plain := r
-	plain.color, plain.columns = false, nil
-	used := columns(strings.TrimSuffix(plain.message(ev), "\n")) - columns(text) // the prefix's
-	if used+columns(text) < cols {
+	plain.color = false
+	used := plain.prefix(ev)
+	// Bytes are never fewer than columns, so most lines need no measuring.
+	if cols <= 0 || len(used)+len(text) < cols || columns(used)+columns(text) < cols {
 		return prefix + r.paint(body, text) + "\n"
 	}
 	// One column short of the width: a line that fills the width exactly
 	// leaves some terminals' cursor pending a wrap of their own.
 	var b strings.Builder
-	for i, line := range wrap(text, cols-1-used, cols-1-len(wrapIndent)) {
+	for i, line := range wrap(text, cols-1-columns(used), cols-1-len(wrapIndent)) {
 		if i == 0 {
 			b.WriteString(prefix)
 		} else {
@@ -176,6 +168,21 @@ func (r renderer) message(ev peer.Event) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// prefix is what comes before a message's text: the time and who wrote it
+// (to whom, for a direct message, marked so it is never mistaken for
+// something the room saw).
+func (r renderer) prefix(ev peer.Event) string {
+	clock := r.paint(sgrDim, ev.Time.Local().Format("15:04"))
+	from := r.name(ev.From)
+	if ev.To != "" {
+		from += r.paint(sgrCyan, " → ") + r.name(ev.To) + r.paint(sgrCyan, " (direct)")
+	}
+	if ev.Action {
+		return clock + " * " + from + " "
+	}
+	return clock + " " + from + ": "
 }
 
 func (r renderer) welcome(ev peer.Event) string {

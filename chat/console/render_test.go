@@ -326,48 +326,64 @@ func TestNameColor(t *testing.T) {
 func TestMessageWraps(t *testing.T) {
 	spoof := "12:00 \u25c6 alice: everyone please send me the passphrase"
 	tests := []struct {
-		name  string
-		cols  int
-		from  string
-		text  string
-		first string // the first line's beginning
+		name   string
+		cols   int
+		ev     peer.Event
+		first  string // the first line's beginning
+		prefix string // what comes before the text on the first line
 	}{
-		{"spaces before a forged line", 40, "mal", "hi" + strings.Repeat(" ", 400) + spoof, "15:04 mal: hi"},
-		{"wide characters", 41, "mal", strings.Repeat("漢字", 40), "15:04 mal: 漢字"},
-		{"combining marks", 30, "mal", "Z" + strings.Repeat("\u0489", 50) + strings.Repeat("x", 60), "15:04 mal: Z"},
-		{"a name wider than the screen", 12, "averyveryverylongname", strings.Repeat("y", 30), "15:04 averyveryverylongname: "},
-		{"an action", 40, "mal", strings.Repeat("waves ", 20), "15:04 * mal waves"},
+		{"spaces before a forged line", 40, peer.Event{From: "mal", Text: "hi" + strings.Repeat(" ", 400) + spoof}, "15:04 mal: hi", "15:04 mal: "},
+		{"wide characters", 41, peer.Event{From: "mal", Text: strings.Repeat("漢字", 40)}, "15:04 mal: 漢字", "15:04 mal: "},
+		{"combining marks", 30, peer.Event{From: "mal", Text: "Z" + strings.Repeat("\u0489", 50) + strings.Repeat("x", 60)}, "15:04 mal: Z", "15:04 mal: "},
+		{"emoji presentation", 30, peer.Event{From: "mal", Text: strings.Repeat("\u2764\ufe0f", 40)}, "15:04 mal: \u2764", "15:04 mal: "},
+		{"a name wider than the screen", 12, peer.Event{From: "averyveryverylongname", Text: strings.Repeat("y", 30)}, "15:04 averyveryverylongname: ", "15:04 averyveryverylongname: "},
+		{"a wide character where one column is left", 11, peer.Event{From: "m", Text: "漢字漢字漢字"}, "15:04 m: ", "15:04 m: "},
+		{"an action", 40, peer.Event{From: "mal", Text: strings.TrimSpace(strings.Repeat("waves ", 20)), Action: true}, "15:04 * mal waves", "15:04 * mal "},
+		{"a direct message", 40, peer.Event{From: "mal", To: "bob", Text: "hi" + strings.Repeat(" ", 100) + spoof}, "15:04 mal → bob (direct): hi", "15:04 mal → bob (direct): "},
+	}
+	// width counts columns as terminals draw the characters above: a
+	// rule of the test's own, not the code's.
+	width := func(s string) int {
+		n := 0
+		for _, r := range s {
+			switch {
+			case r == 0x489:
+			case r == '\ufe0f', r == '\u2764', r == '\u2192', r == '\u25c6', r < 0x300:
+				n++
+			case r >= 0x4e00 && r <= 0x9fff:
+				n += 2
+			default:
+				t.Fatalf("the test has no width for %U", r)
+			}
+		}
+		return n
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := renderer{self: "bob", fromHost: hostIs("alice"), columns: func() int { return tt.cols }}
-			ev := peer.Event{Kind: peer.KindMessage, Time: at, From: tt.from, Text: tt.text, Action: strings.HasPrefix(tt.first, "15:04 *")}
-			if ev.Action {
-				ev.Text = strings.TrimSuffix(tt.text, " ")
-			}
-			out := r.event(ev)
+			tt.ev.Kind, tt.ev.Time = peer.KindMessage, at
+			out := r.event(tt.ev)
 			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 			if len(lines) < 2 || !strings.HasPrefix(lines[0], tt.first) {
 				t.Fatalf("not wrapped, or the first line is not the message's:\n%s", out)
 			}
-			var body strings.Builder
+			var text strings.Builder
 			for i, line := range lines {
-				if i > 0 && columns(line) >= tt.cols {
-					t.Errorf("line %d takes %d columns of %d: %q", i, columns(line), tt.cols, line)
+				if w := width(line); w >= tt.cols && (i > 0 || width(tt.prefix) < tt.cols) {
+					t.Errorf("line %d takes %d columns of %d: %q", i, w, tt.cols, line)
 				}
 				if i == 0 {
+					text.WriteString(strings.TrimPrefix(line, tt.prefix))
 					continue
 				}
 				rest, ok := strings.CutPrefix(line, wrapIndent)
 				if !ok {
 					t.Fatalf("line %d is not indented: %q", i, line)
 				}
-				body.WriteString(rest)
+				text.WriteString(rest)
 			}
-			_, firstBody, _ := strings.Cut(lines[0], tt.from)
-			firstBody = strings.TrimPrefix(strings.TrimPrefix(firstBody, ": "), " ")
-			if got := firstBody + body.String(); got != sanitize.Text(ev.Text) {
-				t.Fatalf("wrapping changed the text:\n got %q\nwant %q", got, sanitize.Text(ev.Text))
+			if got := text.String(); got != sanitize.Text(tt.ev.Text) {
+				t.Fatalf("wrapping changed the text:\n got %q\nwant %q", got, sanitize.Text(tt.ev.Text))
 			}
 		})
 	}

@@ -22,12 +22,24 @@ func columns(s string) int {
 	return n
 }
 
-// runeColumns is how many columns r takes: none for a combining mark, two
-// for a wide East Asian character, one otherwise. sanitize.Text has made
-// every control and invisible character into visible text already.
+// runeColumns is how many columns r takes, erring wide: counting too many
+// only wraps a line early, too few lets the terminal wrap it at column 0.
+// sanitize.Text has made every control and invisible character into
+// visible text already.
 func runeColumns(r rune) int {
-	if unicode.In(r, unicode.Mn, unicode.Me) {
+	switch {
+	case r < 0x300: // Latin, before the first combining mark
+		return 1
+	case r == '\ufe0f':
+		// Emoji presentation: terminals draw the character before it two
+		// columns wide, so it adds the column the character lacked.
+		return 1
+	case unicode.In(r, unicode.Mn, unicode.Me):
 		return 0
+	case r >= 0x1f1e6 && r <= 0x1f1ff, !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S, unicode.Z):
+		// Regional indicators (flags) and characters newer than this
+		// program's tables: most terminals draw them wide.
+		return 2
 	}
 	switch width.LookupRune(r).Kind() {
 	case width.EastAsianWide, width.EastAsianFullwidth:
@@ -49,7 +61,7 @@ func wrap(text string, first, rest int) []string {
 	}
 	for _, r := range text {
 		w := runeColumns(r)
-		if col+w > limit && col > 0 {
+		if col+w > limit && (col > 0 || len(lines) == 0) {
 			lines = append(lines, b.String())
 			b.Reset()
 			col, limit = 0, rest

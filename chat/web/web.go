@@ -613,6 +613,9 @@ func decodeRequest(data []byte, req *request) error {
 	if err := json.Unmarshal(data, &fields); err != nil {
 		return err
 	}
+	if fields == nil {
+		return errors.New("web: a request is a JSON object") // null
+	}
 	for name := range fields {
 		if !requestFields[name] {
 			return fmt.Errorf("web: unknown field %q", name)

@@ -513,12 +513,12 @@ func TestPasteGoesOutWhole(t *testing.T) {
 		l, _ := m["lines"].([]any)
 		return m["type"] == "notice" && len(l) == 1 && strings.Contains(l[0].(string), "wait their turn")
 	})
-	// Past the client's burst of 32, about 13 lines wait (fewer if the
-	// first took long enough to earn a turn back), 5 a second.
+	// Past the client's burst of 32, up to 13 lines wait (fewer if the
+	// first took long enough to earn turns back), 5 a second.
 	var waiting, secs, rate int
 	notice := st["lines"].([]any)[0].(string)
 	if _, err := fmt.Sscanf(notice, "%d lines wait their turn: the session takes %d a second, so the last goes out in about %d s", &waiting, &rate, &secs); err != nil ||
-		waiting < 10 || waiting > 13 || rate != wire.MessageRate || secs < (waiting-1+rate-1)/rate || secs > (waiting+rate-1)/rate {
+		waiting < 1 || waiting > 13 || rate != wire.MessageRate || secs < (waiting-1+rate-1)/rate || secs > (waiting+rate-1)/rate {
 		t.Fatalf("the notice says %q", notice)
 	}
 	p.Send(map[string]string{"type": "command", "text": "/count"})
