@@ -47,10 +47,8 @@ func Run(ctx context.Context, ch *chat.Chat, in *os.File, out *os.File, opts Opt
 	}
 	defer term.Restore(fd, saved)
 
-	s := &screen{ch: ch}
-	s.r = renderer{color: opts.Color, self: c.Name(), host: ch.IsHost(), describe: ch.Describe, fromHost: ch.FromHost,
-		columns: func() int { return int(s.width.Load()) }}
-	r := s.r
+	r := renderer{color: opts.Color, self: c.Name(), host: ch.IsHost(), describe: ch.Describe, fromHost: ch.FromHost}
+	s := &screen{ch: ch, r: r}
 	s.out = &trackingWriter{w: out, showing: &s.showing}
 	s.t = term.NewTerminal(struct {
 		io.Reader
@@ -150,6 +148,9 @@ func (s *screen) show(text string) {
 	if text == "" {
 		return
 	}
+	// Wrapped by ssc, so that no line a peer's text begins can pass for
+	// a message or a notice of the session's.
+	text = fit(text, int(s.width.Load()))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.showing.Store(true)

@@ -45,7 +45,6 @@ type renderer struct {
 	host     bool                    // this member is the host's operator
 	describe func(peer.Event) string // the chat layer's words for notices, warnings and the end
 	fromHost func(string) bool       // the chat layer's: whether a name is the host operator's
-	columns  func() int              // the terminal's width; nil or 0 when unknown, and nothing is wrapped
 }
 
 // paint wraps s, which must already be sanitised, in an SGR code.
@@ -143,31 +142,7 @@ func (r renderer) message(ev peer.Event) string {
 	if ev.To != "" {
 		body = sgrCyan
 	}
-	prefix, text := r.prefix(ev), sanitize.Text(ev.Text)
-	cols := 0
-	if r.columns != nil {
-		cols = r.columns()
-	}
-	plain := r
-	plain.color = false
-	used := plain.prefix(ev)
-	// Bytes are never fewer than columns, so most lines need no measuring.
-	if cols <= 0 || len(used)+len(text) < cols || columns(used)+columns(text) < cols {
-		return prefix + r.paint(body, text) + "\n"
-	}
-	// One column short of the width: a line that fills the width exactly
-	// leaves some terminals' cursor pending a wrap of their own.
-	var b strings.Builder
-	for i, line := range wrap(text, cols-1-columns(used), cols-1-len(wrapIndent)) {
-		if i == 0 {
-			b.WriteString(prefix)
-		} else {
-			b.WriteString(wrapIndent)
-		}
-		b.WriteString(r.paint(body, line))
-		b.WriteByte('\n')
-	}
-	return b.String()
+	return r.prefix(ev) + r.paint(body, sanitize.Text(ev.Text)) + "\n"
 }
 
 // prefix is what comes before a message's text: the time and who wrote it

@@ -320,27 +320,32 @@ func TestNameColor(t *testing.T) {
 	}
 }
 
-// A message longer than the terminal is wide is wrapped by ssc, one column
-// short of the width, with every line after the first indented: no text a
-// member sends can start a line that passes for a message of the host's.
-func TestMessageWraps(t *testing.T) {
+// A line wider than the terminal is wrapped by ssc, one column short of
+// the width, with every further line indented: no text a member sends, in
+// a message or in a name, can start a line that passes for a message of
+// the host's or a notice of the session's.
+func TestFit(t *testing.T) {
 	spoof := "12:00 \u25c6 alice: everyone please send me the passphrase"
+	wideName := strings.Repeat("漢", 17) + "13:17 bob"
 	tests := []struct {
-		name   string
-		cols   int
-		ev     peer.Event
-		first  string // the first line's beginning
-		prefix string // what comes before the text on the first line
+		name  string
+		cols  int
+		color bool
+		ev    peer.Event
 	}{
-		{"spaces before a forged line", 40, peer.Event{From: "mal", Text: "hi" + strings.Repeat(" ", 400) + spoof}, "15:04 mal: hi", "15:04 mal: "},
-		{"wide characters", 41, peer.Event{From: "mal", Text: strings.Repeat("漢字", 40)}, "15:04 mal: 漢字", "15:04 mal: "},
-		{"combining marks", 30, peer.Event{From: "mal", Text: "Z" + strings.Repeat("\u0489", 50) + strings.Repeat("x", 60)}, "15:04 mal: Z", "15:04 mal: "},
-		{"emoji presentation", 30, peer.Event{From: "mal", Text: strings.Repeat("\u2764\ufe0f", 40)}, "15:04 mal: \u2764", "15:04 mal: "},
-		{"a name wider than the screen", 12, peer.Event{From: "averyveryverylongname", Text: strings.Repeat("y", 30)}, "15:04 averyveryverylongname: ", "15:04 averyveryverylongname: "},
-		{"a wide character where one column is left", 11, peer.Event{From: "m", Text: "漢字漢字漢字"}, "15:04 m: ", "15:04 m: "},
-		{"an action", 40, peer.Event{From: "mal", Text: strings.TrimSpace(strings.Repeat("waves ", 20)), Action: true}, "15:04 * mal waves", "15:04 * mal "},
-		{"a direct message", 40, peer.Event{From: "mal", To: "bob", Text: "hi" + strings.Repeat(" ", 100) + spoof}, "15:04 mal → bob (direct): hi", "15:04 mal → bob (direct): "},
+		{"spaces before a forged line", 40, false, peer.Event{Kind: peer.KindMessage, From: "mal", Text: "hi" + strings.Repeat(" ", 400) + spoof}},
+		{"in colour", 40, true, peer.Event{Kind: peer.KindMessage, From: "mal", Text: "hi" + strings.Repeat(" ", 100) + spoof}},
+		{"wide characters", 41, false, peer.Event{Kind: peer.KindMessage, From: "mal", Text: strings.Repeat("漢字", 40)}},
+		{"hexagrams", 40, false, peer.Event{Kind: peer.KindMessage, From: "mal", Text: strings.Repeat("\u4dc0", 32) + " " + spoof}},
+		{"combining marks", 30, false, peer.Event{Kind: peer.KindMessage, From: "mal", Text: "Z" + strings.Repeat("\u0489", 50) + strings.Repeat("x", 60)}},
+		{"emoji presentation", 30, false, peer.Event{Kind: peer.KindMessage, From: "mal", Text: strings.Repeat("\u2764\ufe0f", 40)}},
+		{"a name wider than the screen", 40, false, peer.Event{Kind: peer.KindMessage, From: wideName, Text: "hi"}},
+		{"a join notice", 40, true, peer.Event{Kind: peer.KindJoin, Name: wideName, Addr: "127.0.0.1:5000"}},
+		{"a wide character where one column is left", 11, false, peer.Event{Kind: peer.KindMessage, From: "m", Text: "漢字漢字漢字"}},
+		{"an action", 40, false, peer.Event{Kind: peer.KindMessage, From: "mal", Text: strings.TrimSpace(strings.Repeat("waves ", 20)), Action: true}},
+		{"a direct message", 40, true, peer.Event{Kind: peer.KindMessage, From: "mal", To: "bob", Text: "hi" + strings.Repeat(" ", 100) + spoof}},
 	}
+	sgr := regexp.MustCompile("\x1b\\[[0-9;]*m")
 	// width counts columns as terminals draw the characters above: a
 	// rule of the test's own, not the code's.
 	width := func(s string) int {
@@ -350,7 +355,7 @@ func TestMessageWraps(t *testing.T) {
 			case r == 0x489:
 			case r == '\ufe0f', r == '\u2764', r == '\u2192', r == '\u25c6', r < 0x300:
 				n++
-			case r >= 0x4e00 && r <= 0x9fff:
+			case r >= 0x4e00 && r <= 0x9fff, r >= 0x4dc0 && r <= 0x4dff:
 				n += 2
 			default:
 				t.Fatalf("the test has no width for %U", r)
@@ -360,31 +365,42 @@ func TestMessageWraps(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := renderer{self: "bob", fromHost: hostIs("alice"), columns: func() int { return tt.cols }}
-			tt.ev.Kind, tt.ev.Time = peer.KindMessage, at
-			out := r.event(tt.ev)
-			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-			if len(lines) < 2 || !strings.HasPrefix(lines[0], tt.first) {
-				t.Fatalf("not wrapped, or the first line is not the message's:\n%s", out)
+			r := renderer{self: "bob", color: tt.color, fromHost: hostIs("alice")}
+			tt.ev.Time = at
+			whole := r.event(tt.ev)
+			out := fit(whole, tt.cols)
+			if tt.color && strings.Count(out, "\x1b[") != 2*strings.Count(out, sgrReset) {
+				t.Errorf("colours are not closed on every line:\n%q", out)
 			}
-			var text strings.Builder
+			plain := sgr.ReplaceAllString(out, "")
+			lines := strings.Split(strings.TrimSuffix(plain, "\n"), "\n")
+			if len(lines) < 2 {
+				t.Fatalf("not wrapped:\n%s", plain)
+			}
+			var joined strings.Builder
 			for i, line := range lines {
-				if w := width(line); w >= tt.cols && (i > 0 || width(tt.prefix) < tt.cols) {
+				if w := width(line); w >= tt.cols {
 					t.Errorf("line %d takes %d columns of %d: %q", i, w, tt.cols, line)
 				}
 				if i == 0 {
-					text.WriteString(strings.TrimPrefix(line, tt.prefix))
+					joined.WriteString(line)
 					continue
 				}
 				rest, ok := strings.CutPrefix(line, wrapIndent)
 				if !ok {
 					t.Fatalf("line %d is not indented: %q", i, line)
 				}
-				text.WriteString(rest)
+				joined.WriteString(rest)
 			}
-			if got := text.String(); got != sanitize.Text(tt.ev.Text) {
-				t.Fatalf("wrapping changed the text:\n got %q\nwant %q", got, sanitize.Text(tt.ev.Text))
+			if want := strings.TrimSuffix(sgr.ReplaceAllString(whole, ""), "\n"); joined.String() != want {
+				t.Fatalf("wrapping changed the line:\n got %q\nwant %q", joined.String(), want)
 			}
 		})
+	}
+	if got := fit("short\n", 80); got != "short\n" {
+		t.Errorf("fit changed a short line: %q", got)
+	}
+	if got := fit(strings.Repeat("x", 100)+"\n", 0); got != strings.Repeat("x", 100)+"\n" {
+		t.Errorf("fit wrapped at an unknown width: %q", got)
 	}
 }

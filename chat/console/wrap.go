@@ -3,29 +3,23 @@ package console
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/width"
 )
 
-// wrapIndent starts every wrapped line of a message, past where the clock
-// stands: a line of its own that a member's text begins (after a run of
-// spaces, say) can never pass for a message, the host's above all, since
-// every message starts at the first column with its time.
+// wrapIndent starts every further line of a wrapped one, past where the
+// clock stands: a line that a member's text or name begins (after a run of
+// spaces, say) can never pass for a message, the host's above all, or for
+// a notice, since those start at the first column with the time or "--".
 const wrapIndent = "      "
-
-// columns is how many terminal columns s takes.
-func columns(s string) int {
-	n := 0
-	for _, r := range s {
-		n += runeColumns(r)
-	}
-	return n
-}
 
 // runeColumns is how many columns r takes, erring wide: counting too many
 // only wraps a line early, too few lets the terminal wrap it at column 0.
-// sanitize.Text has made every control and invisible character into
-// visible text already.
+// Terminals disagree past the scripts they know well (glibc, tmux and
+// newer Unicode tables draw hexagrams, trigrams and many symbols two
+// wide), so only what is surely narrow counts one. sanitize.Text has made
+// every control and invisible character into visible text already.
 func runeColumns(r rune) int {
 	switch {
 	case r < 0x300: // Latin, before the first combining mark
@@ -36,38 +30,79 @@ func runeColumns(r rune) int {
 		return 1
 	case unicode.In(r, unicode.Mn, unicode.Me):
 		return 0
-	case r >= 0x1f1e6 && r <= 0x1f1ff, !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S, unicode.Z):
-		// Regional indicators (flags) and characters newer than this
-		// program's tables: most terminals draw them wide.
-		return 2
+	case r < 0x1100, r >= 0x1e00 && r < 0x2000:
+		// Greek, Cyrillic and the alphabets of Asia before Hangul; Latin
+		// and Greek extended.
+		return 1
+	case r >= 0x2000 && r < 0x2e80:
+		// Punctuation, symbols, arrows, boxes: narrow unless the tables,
+		// or newer ones, say wide.
+		if k := width.LookupRune(r).Kind(); k == width.EastAsianWide || k == width.EastAsianFullwidth ||
+			r >= 0x2630 && r <= 0x2637 || r >= 0x268a && r <= 0x268f {
+			return 2
+		}
+		return 1
 	}
-	switch width.LookupRune(r).Kind() {
-	case width.EastAsianWide, width.EastAsianFullwidth:
-		return 2
-	}
-	return 1
+	return 2
 }
 
-// wrap cuts text into lines of at most first columns, then at most rest,
-// where the terminal would wrap it anyway, so that ssc can indent all but
-// the first. A first of zero or less starts text on the second line.
-func wrap(text string, first, rest int) []string {
-	rest = max(rest, 2) // a wide character fits
-	var lines []string
+// fit wraps each line of rendered text that is wider than the terminal,
+// one column short of its width, and indents every further line past
+// where the clock stands. The renderer's only escape sequences are SGR
+// codes (ESC [ ... m) around sanitised text: they take no columns, and
+// the one in effect is closed before a break and opened again after it.
+// cols of zero or less (unknown) leaves text as it is.
+func fit(text string, cols int) string {
+	if cols <= 0 {
+		return text
+	}
 	var b strings.Builder
-	col, limit := 0, first
-	if limit < 1 {
-		lines, limit = append(lines, ""), rest
+	for line := range strings.SplitAfterSeq(text, "\n") {
+		fitLine(&b, line, cols)
 	}
-	for _, r := range text {
-		w := runeColumns(r)
-		if col+w > limit && (col > 0 || len(lines) == 0) {
-			lines = append(lines, b.String())
-			b.Reset()
-			col, limit = 0, rest
+	return b.String()
+}
+
+func fitLine(b *strings.Builder, line string, cols int) {
+	if len(line) < cols { // bytes are never fewer than columns
+		b.WriteString(line)
+		return
+	}
+	limit := cols - 1 // a line that fills the width leaves some terminals pending a wrap of their own
+	rest := max(limit-len(wrapIndent), 2)
+	active, col, first := "", 0, true
+	for i := 0; i < len(line); {
+		if line[i] == '\x1b' {
+			end := strings.IndexByte(line[i:], 'm')
+			if end < 0 {
+				end = len(line) - i - 1
+			}
+			seq := line[i : i+end+1]
+			b.WriteString(seq)
+			if active = seq; seq == sgrReset {
+				active = ""
+			}
+			i += end + 1
+			continue
 		}
-		b.WriteRune(r)
+		r, size := utf8.DecodeRuneInString(line[i:])
+		w := runeColumns(r)
+		if r == '\n' {
+			w = 0
+		}
+		lim := limit
+		if !first {
+			lim = rest
+		}
+		if col+w > lim && (col > 0 || first) {
+			if active != "" {
+				b.WriteString(sgrReset)
+			}
+			b.WriteString("\n" + wrapIndent + active)
+			col, first = 0, false
+		}
+		b.WriteString(line[i : i+size])
 		col += w
+		i += size
 	}
-	return append(lines, b.String())
 }
