@@ -246,6 +246,10 @@ try {
     check(await page.locator('#members').getByText(EVIL, { exact: true }).count() === 1, who + ': the HTML name is not shown as text');
   }
 
+  // Bob is writing to carol alone when she is removed: what he types next
+  // does not go to the room.
+  await bob.locator('.member', { hasText: EVIL }).getByRole('button', { name: 'Message' }).click();
+
   // The host kicks carol, after saying yes to the question.
   await alice.locator('.member', { hasText: EVIL }).getByRole('button', { name: 'Kick' }).click();
   await alice.locator('#confirm').getByText('Remove').waitFor();
@@ -254,6 +258,12 @@ try {
   check(await carol.exited === 5, 'carol was not told she was removed: ' + carol.err);
   await bob.locator('#m-count', { hasText: '2' }).waitFor();
   await alice.locator('#m-count', { hasText: '2' }).waitFor();
+  await bob.locator('#to-gone').waitFor();
+  await bob.locator('#send').fill('meant for carol alone');
+  await bob.keyboard.press('Enter');
+  await bob.locator('#log li.note', { hasText: 'nobody called' }).waitFor();
+  check(await alice.getByText('meant for carol alone').count() === 0, 'a line meant for carol alone reached the room');
+  await bob.locator('#to-clear').click();
 
   // Screenshots: desktop light and dark, 360 px wide.
   await alice.screenshot({ path: join(artefacts, 'host-desktop.png') });

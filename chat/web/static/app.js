@@ -272,7 +272,9 @@ function roster(list) {
     }
     ul.append(li);
   }
-  if (dmTo && !list.some((m) => m.name === dmTo)) directTo('');
+  // A recipient who left keeps the box theirs, saying so: what was typed
+  // for them alone must not go to the room by the next Enter.
+  $('to-gone').hidden = !dmTo || list.some((m) => m.name === dmTo);
 }
 
 function action(label, fn, cls) {
@@ -286,6 +288,7 @@ function directTo(name) {
   dmTo = name;
   $('to-row').hidden = !name;
   $('to-name').textContent = name;
+  $('to-gone').hidden = true;
   $('send').focus();
 }
 
