@@ -253,6 +253,8 @@ func TestNameKeyConfusables(t *testing.T) {
 		{"Cyrillic a", "\u0430lice", "alice"},
 		{"Cyrillic shha", "\u04bbost", "host"},
 		{"whole-script Cyrillic", "\u0430\u0440\u0435", "ape"},
+		{"small capitals", "\u029c\u1d0f\ua731\u1d1b", "host"},
+		{"a small capital among small letters", "\u0299ob", "Bob"},
 		{"rn and m", "barney", "bamey"},
 		{"zero and o", "b0b", "bob"},
 		{"one and l", "bi11", "bill"},
