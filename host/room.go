@@ -33,13 +33,9 @@ type member struct {
 	// last told; both used only by the member's reader.
 	keyLimiter *rate.Limiter
 	keyRefused time.Time
-	// behindSince is when the member's lines began to wait their turn
-	// without a break, zero while they do not; floodTold is when it was
-	// last told lines were dropped. Both used only by the member's reader.
-	behindSince, floodTold time.Time
-	id                     wire.Identity // public keys, relayed as the member signed them
-	kemKey                 []byte        // the HPKE key id commits to, sent to whoever asks
-	out                    *queue        // encoded frames, shared read-only between members
+	id         wire.Identity // public keys, relayed as the member signed them
+	kemKey     []byte        // the HPKE key id commits to, sent to whoever asks
+	out        *queue        // encoded frames, shared read-only between members
 
 	seat   int  // index in Session.seated; guarded by Session.mu
 	closed bool // unseated, out closed; guarded by Session.mu
@@ -215,48 +211,13 @@ func (s *Session) sendLocked(m *member, frame []byte) {
 	}
 }
 
-// floodAfter is how long a member's lines may wait their turn without a
-// break before the host drops them instead. A paced client never waits
-// that long, even after a stall on the way; a flood that has, and goes on,
-// is read and dropped, so that what it queued in TCP does not keep the
-// room busy long after its sender stopped, or left.
-const floodAfter = 10 * time.Second
-
-// allow applies the member's rate limit by waiting for the line's turn:
-// the member's connection is read no faster than the rate, so a burst slows
-// its sender down through TCP and nobody else, and no line is lost, even
-// when lines sent in time arrive bunched. A member whose lines have waited
-// for floodAfter without a break has its lines dropped, and is told, until
-// it has slowed to the rate again. It is false for a line not relayed.
+// allow applies the member's rate limit by waiting for the line's turn: the
+// member's connection is read no faster than the rate, so a flood slows its
+// sender down through TCP and nobody else, and no line is dropped, even
+// when lines sent in time arrive bunched after a stall on the way. It is
+// false only when the session is closing.
 func (s *Session) allow(m *member) bool {
-	r := m.limiter.Reserve()
-	d := r.Delay()
-	if d == 0 {
-		m.behindSince = time.Time{}
-		return true
-	}
-	now := time.Now()
-	if m.behindSince.IsZero() {
-		m.behindSince = now
-	}
-	if now.Sub(m.behindSince) >= floodAfter {
-		if d > floodAfter {
-			r.Cancel() // a dropped line still costs its turn, but the debt stays short
-		}
-		if now.Sub(m.floodTold) >= time.Second {
-			m.floodTold = now
-			s.tell(m, "messages not sent: you have been sending faster than the session allows for a while; wait a few seconds")
-		}
-		return false
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-s.ctx.Done():
-		return false
-	}
+	return m.limiter.Wait(s.ctx) == nil
 }
 
 // broadcastLocked queues frame for every member. A member that has stalled
