@@ -235,8 +235,10 @@ func cleanName(name string, folding bool) string {
 
 // smallCapitals are the Latin small capital letters, each with the letter
 // it looks like: "ʜᴏꜱᴛ" reads as "HOST", but the confusables data maps
-// none of them to it.
+// none of them to it. Kra and turned w are here too: the data takes
+// Cyrillic к and м for them, and those read as small capital K and M.
 var smallCapitals = map[rune]rune{
+	'\u0138': 'k', '\u028d': 'm',
 	'\u1d00': 'a', '\u0299': 'b', '\u1d04': 'c', '\u1d05': 'd', '\u1d07': 'e', '\ua730': 'f', '\u0262': 'g',
 	'\u029c': 'h', '\u026a': 'i', '\u1d0a': 'j', '\u1d0b': 'k', '\u029f': 'l', '\u1d0d': 'm', '\u0274': 'n',
 	'\u1d0f': 'o', '\u1d18': 'p', '\ua7af': 'q', '\u0280': 'r', '\ua731': 's', '\u1d1b': 't', '\u1d1c': 'u',

@@ -400,7 +400,9 @@ func TestFit(t *testing.T) {
 	if got := fit("short\n", 80); got != "short\n" {
 		t.Errorf("fit changed a short line: %q", got)
 	}
-	if got := fit(strings.Repeat("x", 100)+"\n", 0); got != strings.Repeat("x", 100)+"\n" {
-		t.Errorf("fit wrapped at an unknown width: %q", got)
+	for _, cols := range []int{0, minFit - 1} {
+		if got := fit(strings.Repeat("x", 100)+"\n", cols); got != strings.Repeat("x", 100)+"\n" {
+			t.Errorf("fit wrapped at a width of %d, where no indented line fits: %q", cols, got)
+		}
 	}
 }

@@ -14,6 +14,10 @@ import (
 // a notice, since those start at the first column with the time or "--".
 const wrapIndent = "      "
 
+// minFit is the narrowest terminal fit wraps for: an indented line must
+// leave room for a wide character and the column kept free.
+const minFit = len(wrapIndent) + 4
+
 // runeColumns is how many columns r takes, erring wide: counting too many
 // only wraps a line early, too few lets the terminal wrap it at column 0.
 // Terminals disagree past the scripts they know well (glibc, tmux and
@@ -64,7 +68,9 @@ func fit(text string, cols int) string {
 }
 
 func fitLine(b *strings.Builder, line string, cols int) {
-	if len(line) < cols { // bytes are never fewer than columns
+	// Bytes are never fewer than columns. Below minFit columns no indented
+	// line fits: the terminal wraps as it will.
+	if len(line) < cols || cols < minFit {
 		b.WriteString(line)
 		return
 	}
@@ -72,23 +78,25 @@ func fitLine(b *strings.Builder, line string, cols int) {
 	rest := max(limit-len(wrapIndent), 2)
 	active, col, first := "", 0, true
 	for i := 0; i < len(line); {
-		if line[i] == '\x1b' {
-			end := strings.IndexByte(line[i:], 'm')
-			if end < 0 {
-				end = len(line) - i - 1
-			}
-			seq := line[i : i+end+1]
+		if seq := sgrAt(line[i:]); seq != "" {
 			b.WriteString(seq)
 			if active = seq; seq == sgrReset {
 				active = ""
 			}
-			i += end + 1
+			i += len(seq)
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(line[i:])
 		w := runeColumns(r)
 		if r == '\n' {
-			w = 0
+			b.WriteByte('\n') // takes no column, and only ends the line
+			i += size
+			continue
+		}
+		if next, n := utf8.DecodeRuneInString(line[i+size:]); next == '\ufe0f' {
+			// An emoji selector stays with its emoji, and widens it.
+			w += runeColumns(next)
+			size += n
 		}
 		lim := limit
 		if !first {
@@ -105,4 +113,21 @@ func fitLine(b *strings.Builder, line string, cols int) {
 		col += w
 		i += size
 	}
+}
+
+// sgrAt returns the SGR code (ESC [ digits and semicolons m) s starts with,
+// or "".
+func sgrAt(s string) string {
+	if len(s) < 3 || s[0] != '\x1b' || s[1] != '[' {
+		return ""
+	}
+	for i := 2; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == 'm':
+			return s[:i+1]
+		case c != ';' && (c < '0' || c > '9'):
+			return ""
+		}
+	}
+	return ""
 }

@@ -261,9 +261,11 @@ try {
   await bob.locator('#to-gone').waitFor();
   await bob.locator('#send').fill('meant for carol alone');
   await bob.keyboard.press('Enter');
-  await bob.locator('#log li.note', { hasText: 'nobody called' }).waitFor();
+  await bob.locator('#log li.note', { hasText: 'has left: nothing was sent' }).waitFor();
+  check(await bob.locator('#send').inputValue() === 'meant for carol alone', 'the refused line was not left in the box');
   check(await alice.getByText('meant for carol alone').count() === 0, 'a line meant for carol alone reached the room');
   await bob.locator('#to-clear').click();
+  await bob.locator('#send').fill('');
 
   // Screenshots: desktop light and dark, 360 px wide.
   await alice.screenshot({ path: join(artefacts, 'host-desktop.png') });

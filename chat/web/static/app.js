@@ -12,6 +12,7 @@ let self = '';
 let isHost = false;
 let members = [];
 let dmTo = '';
+let dmGone = false; // the chosen recipient left: nothing goes to them, or to anyone by that name, until chosen again
 let verifying = '';
 let retries = 0;
 let confirmed = null; // what the confirm dialog's button does
@@ -273,8 +274,10 @@ function roster(list) {
     ul.append(li);
   }
   // A recipient who left keeps the box theirs, saying so: what was typed
-  // for them alone must not go to the room by the next Enter.
-  $('to-gone').hidden = !dmTo || list.some((m) => m.name === dmTo);
+  // for them alone must not go to the room by the next Enter, nor to
+  // whoever joins next under their name.
+  if (dmTo && !list.some((m) => m.name === dmTo)) dmGone = true;
+  $('to-gone').hidden = !dmGone;
 }
 
 function action(label, fn, cls) {
@@ -286,6 +289,7 @@ function action(label, fn, cls) {
 
 function directTo(name) {
   dmTo = name;
+  dmGone = false;
   $('to-row').hidden = !name;
   $('to-name').textContent = name;
   $('to-gone').hidden = true;
@@ -382,6 +386,10 @@ function submitSend(e) {
   const box = $('send');
   let text = box.value;
   if (!text.trim()) return;
+  if (dmGone) {
+    note('error', dmTo + ' has left: nothing was sent. Choose a member, or Back to everyone.');
+    return; // the text stays in the box
+  }
   // A direct message names its recipient apart from the text, so no name
   // is ever read back out of a line.
   const req = dmTo ? { type: 'direct', name: dmTo, text: text } : { type: 'send', text: text };
