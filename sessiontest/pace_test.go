@@ -144,6 +144,24 @@ func linesFrom(evs []peer.Event, name string) []string {
 	return got
 }
 
+// wantWhole checks that the room got bob's lines 0 to lines-1, each once,
+// in order, and that bob was told nothing (no line refused).
+func (r *pipeRoom) wantWhole(t *testing.T, bob *peer.Client, lines int) {
+	t.Helper()
+	got := linesFrom(queued(r.operator), "bob")
+	if len(got) != lines {
+		t.Errorf("the room got %d of bob's %d lines", len(got), lines)
+	}
+	for i, text := range got {
+		if want := fmt.Sprintf("line %d", i); text != want {
+			t.Fatalf("the room's line %d from bob is %q, want %q", i, text, want)
+		}
+	}
+	if n := notices(queued(bob)); n != 0 {
+		t.Errorf("bob was told %d times that a line was not sent", n)
+	}
+}
+
 // notices counts the host's notices among evs: none is expected while pasting.
 func notices(evs []peer.Event) int {
 	n := 0
@@ -165,18 +183,7 @@ func TestPastedBlockArrivesWhole(t *testing.T) {
 		say(t, bob, lines)
 		synctest.Wait()
 
-		got := linesFrom(queued(r.operator), "bob")
-		if len(got) != lines {
-			t.Errorf("the room got %d of bob's %d lines", len(got), lines)
-		}
-		for i, text := range got {
-			if want := fmt.Sprintf("line %d", i); text != want {
-				t.Fatalf("the room's line %d from bob is %q, want %q", i, text, want)
-			}
-		}
-		if n := notices(queued(bob)); n != 0 {
-			t.Errorf("bob was told %d times that a line was not sent", n)
-		}
+		r.wantWhole(t, bob, lines)
 	})
 }
 
@@ -199,18 +206,7 @@ func TestUnpacedMemberIsHeldToTheRate(t *testing.T) {
 		if least := (lines - wire.MessageBurst - 1) * time.Second / wire.MessageRate; took < least {
 			t.Errorf("the host read %d lines in %s, faster than its rate allows (%s)", lines, took, least)
 		}
-		got := linesFrom(queued(r.operator), "bob")
-		if len(got) != lines {
-			t.Errorf("the room got %d of bob's %d lines", len(got), lines)
-		}
-		for i, text := range got {
-			if want := fmt.Sprintf("line %d", i); text != want {
-				t.Fatalf("the room's line %d from bob is %q, want %q", i, text, want)
-			}
-		}
-		if n := notices(queued(bob)); n != 0 {
-			t.Errorf("bob was told %d times that a line was not sent", n)
-		}
+		r.wantWhole(t, bob, lines)
 	})
 }
 
@@ -300,11 +296,6 @@ func TestStalledPasteArrivesWhole(t *testing.T) {
 		say(t, bob, lines)
 		time.Sleep(10 * time.Second)
 		synctest.Wait()
-		if got := linesFrom(queued(r.operator), "bob"); len(got) != lines {
-			t.Errorf("the room got %d of bob's %d lines", len(got), lines)
-		}
-		if n := notices(queued(bob)); n != 0 {
-			t.Errorf("bob was told %d times that a line was not sent", n)
-		}
+		r.wantWhole(t, bob, lines)
 	})
 }

@@ -397,22 +397,8 @@ func TestChat(t *testing.T) {
 // A reload within the grace period keeps the seat, and the new page is
 // shown the chat so far.
 func TestReloadKeepsSeat(t *testing.T) {
-	h := hosttest.Start(t, host.Config{SessionName: "web", Passphrase: []byte("pass")})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	member, err := peer.Join(ctx, h.Addr, peer.Config{Name: "bob", Passphrase: []byte("pass")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer member.Close()
-	s := newServer(t, Options{Grace: 2 * time.Second})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.Run(ctx, chat.New(member, nil), nil)
-	}()
-	p := openPage(t, s)
-	p.Wait("the chat", is("phase", "chat"))
+	r := startPageRoom(t, Options{Grace: 2 * time.Second})
+	s, p, done := r.s, r.p, r.done
 	p.Send(map[string]string{"type": "send", "text": "before the reload"})
 	p.Wait("own message", is("text", "before the reload"))
 	p.Conn.Close(websocket.StatusNormalClosure, "")
@@ -446,23 +432,9 @@ func TestFormGone(t *testing.T) {
 // gives the seat back to the first instead of leaving the session, and a
 // page on standby can take the seat back, but cannot talk.
 func TestSecondTab(t *testing.T) {
-	h := hosttest.Start(t, host.Config{SessionName: "web", Passphrase: []byte("pass")})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	member, err := peer.Join(ctx, h.Addr, peer.Config{Name: "bob", Passphrase: []byte("pass")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer member.Close()
 	const grace = 300 * time.Millisecond
-	s := newServer(t, Options{Grace: grace})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.Run(ctx, chat.New(member, nil), nil)
-	}()
-	first := openPage(t, s)
-	first.Wait("the chat", is("phase", "chat"))
+	r := startPageRoom(t, Options{Grace: grace})
+	s, first, done := r.s, r.p, r.done
 	first.Send(map[string]string{"type": "send", "text": "from the first tab"})
 	first.Wait("own message", is("text", "from the first tab"))
 
@@ -504,7 +476,7 @@ func TestSecondTab(t *testing.T) {
 // the page is told the lines wait, and a button's command does not wait
 // behind them.
 func TestPasteGoesOutWhole(t *testing.T) {
-	r := startPasteRoom(t)
+	r := startPageRoom(t, Options{})
 	p := r.p
 
 	const n = wire.MessageBurst + 5 // past the client's burst, and the host's
@@ -544,7 +516,7 @@ func TestPasteGoesOutWhole(t *testing.T) {
 // A pasted block still waiting when the page reloads goes out whole, and
 // a page that was on standby comes back on standby.
 func TestPasteSurvivesReload(t *testing.T) {
-	r := startPasteRoom(t)
+	r := startPageRoom(t, Options{})
 	s, p := r.s, r.p
 	const n = wire.MessageBurst + 5
 	p.Send(map[string]string{"type": "send", "text": numbered(n)})
@@ -591,9 +563,9 @@ func TestOutboxBounds(t *testing.T) {
 	}
 }
 
-// pasteRoom is a page's member, bob, in a session with a watcher who
-// receives what bob sends.
-type pasteRoom struct {
+// pageRoom is a page's member, bob, in a session with a watcher who
+// receives what bob sends; the page is open on the chat.
+type pageRoom struct {
 	ctx     context.Context
 	watcher *peer.Client
 	s       *Server
@@ -601,12 +573,12 @@ type pasteRoom struct {
 	done    chan struct{} // closed when Run returns
 }
 
-func startPasteRoom(t *testing.T) *pasteRoom {
+func startPageRoom(t *testing.T, opts Options) *pageRoom {
 	t.Helper()
 	h := hosttest.Start(t, host.Config{SessionName: "web", Passphrase: []byte("pass")})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	r := &pasteRoom{ctx: ctx, s: newServer(t, Options{}), done: make(chan struct{})}
+	r := &pageRoom{ctx: ctx, s: newServer(t, opts), done: make(chan struct{})}
 	var err error
 	if r.watcher, err = peer.Join(ctx, h.Addr, peer.Config{Name: "watcher", Passphrase: []byte("pass")}); err != nil {
 		t.Fatal(err)
@@ -636,7 +608,7 @@ func numbered(n int) string {
 }
 
 // wantLines waits for the watcher to get the n lines of numbered(n), in order.
-func (r *pasteRoom) wantLines(t *testing.T, n int) {
+func (r *pageRoom) wantLines(t *testing.T, n int) {
 	t.Helper()
 	for i := 0; i < n; {
 		select {
