@@ -32,9 +32,9 @@ type member struct {
 	client  *peer.Client
 	welcome int // bytes of the Welcome it received
 
-	sent, refused atomic.Int64
-	received      int64   // messages from others and itself
-	last          []int64 // last number seen from each sender, for order
+	sent, notices atomic.Int64 // notices: the host's words to this member, which a load test should not draw
+	received      int64        // messages from others and itself
+	last          []int64      // last number seen from each sender, for order
 	outOfOrder    int64
 	warnings      int64    // messages a full member refused as failing a check
 	removed       []string // members this one saw removed
@@ -272,7 +272,7 @@ func (m *member) receiveLight() {
 				m.got(senderIndex(msg.From), int64(msg.Counter))
 			}
 		case wire.TypeNotice:
-			m.refusedOne()
+			m.notices.Add(1)
 		case wire.TypeLeft:
 			var l left
 			if cbor.Unmarshal(body, &l) == nil && l.Reason != wire.LeaveQuit && !m.run.leaving.Load() {
@@ -293,7 +293,7 @@ func (m *member) receiveFull() {
 			k, _ := strconv.ParseInt(num, 10, 64)
 			m.got(senderIndex(ev.From), k)
 		case peer.KindNotice:
-			m.refusedOne()
+			m.notices.Add(1)
 		case peer.KindLeave:
 			if ev.Reason != peer.ReasonQuit && !m.run.leaving.Load() {
 				m.removed = append(m.removed, ev.Name+" ("+string(ev.Reason)+")")
@@ -307,13 +307,6 @@ func (m *member) receiveFull() {
 			return
 		}
 	}
-}
-
-// refusedOne counts a line the host refused (its only notice to a member
-// that sends is the rate limit's) and gives its credit back.
-func (m *member) refusedOne() {
-	m.refused.Add(1)
-	m.credit <- struct{}{}
 }
 
 func senderIndex(name string) int {
