@@ -48,6 +48,21 @@ func formProblem(m map[string]any) string {
 	return s
 }
 
+// wantExit waits for ssc to exit, with status want. The status goes back
+// on the channel, for runUIOn's cleanup.
+func wantExit(t *testing.T, status chan int, want int, errOut *syncBuffer) {
+	t.Helper()
+	select {
+	case code := <-status:
+		status <- code
+		if code != want {
+			t.Fatalf("exit status %d, want %d; stderr:\n%s", code, want, errOut)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("ssc did not exit; stderr:\n%s", errOut)
+	}
+}
+
 // runUI runs ssc with args in this process, the browser being the test.
 func runUI(t *testing.T, args ...string) (url string, out, errOut *syncBuffer, status chan int) {
 	t.Helper()
@@ -123,15 +138,7 @@ func TestJoinUI(t *testing.T) {
 	}
 	p.Send(map[string]string{"type": "send", "text": "/quit"})
 	p.Wait("the end", func(m map[string]any) bool { return m["phase"] == "ended" })
-	select {
-	case code := <-status:
-		status <- code // for the cleanup
-		if code != 0 {
-			t.Fatalf("exit status %d; stderr:\n%s", code, errOut)
-		}
-	case <-ctx.Done():
-		t.Fatal("ssc did not exit after /quit")
-	}
+	wantExit(t, status, 0, errOut)
 	if strings.Contains(errOut.String(), "horse") {
 		t.Fatalf("the passphrase is in the output:\n%s", errOut)
 	}
@@ -198,15 +205,7 @@ func TestStartUI(t *testing.T) {
 	})
 	p.Send(map[string]string{"type": "send", "text": "/end"})
 	p.Wait("the end", func(m map[string]any) bool { return m["phase"] == "ended" })
-	select {
-	case code := <-status:
-		status <- code
-		if code != 0 {
-			t.Fatalf("exit status %d; stderr:\n%s", code, errOut)
-		}
-	case <-ctx.Done():
-		t.Fatal("ssc did not exit after /end")
-	}
+	wantExit(t, status, 0, errOut)
 }
 
 // Without a link, the form offers the sessions found on the local network,
@@ -240,10 +239,7 @@ func TestJoinUIOffersLANSessions(t *testing.T) {
 	p.Wait("the chat", func(m map[string]any) bool { return m["phase"] == "chat" })
 	p.Send(map[string]string{"type": "send", "text": "/quit"})
 	p.Wait("the end", func(m map[string]any) bool { return m["phase"] == "ended" })
-	if code := <-status; code != 0 {
-		t.Fatalf("exit status %d; stderr:\n%s", code, errOut)
-	}
-	status <- 0
+	wantExit(t, status, 0, errOut)
 }
 
 // 'ssc start --ui' without --name: the page asks for the host's name and
@@ -267,15 +263,7 @@ func TestStartUIAsksName(t *testing.T) {
 	}
 	p.Send(map[string]string{"type": "command", "text": "/end"})
 	p.Wait("the end", func(m map[string]any) bool { return m["phase"] == "ended" })
-	select {
-	case code := <-status:
-		status <- code
-		if code != 0 {
-			t.Fatalf("exit status %d; stderr:\n%s", code, errOut)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("ssc did not exit after /end")
-	}
+	wantExit(t, status, 0, errOut)
 }
 
 // When the session cannot open after the page asked for the name, the
@@ -293,13 +281,5 @@ func TestStartUIShowsWhyItStopped(t *testing.T) {
 	if why := fmt.Sprint(st["end"]); !strings.Contains(why, "too easy to guess") || strings.Contains(why, "password") {
 		t.Fatalf("the page says %q; want why, without the passphrase", why)
 	}
-	select {
-	case code := <-status:
-		status <- code
-		if code != exitUsage {
-			t.Fatalf("exit status %d, want %d; stderr:\n%s", code, exitUsage, errOut)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("ssc did not exit")
-	}
+	wantExit(t, status, exitUsage, errOut)
 }
